@@ -1,0 +1,109 @@
+package ui
+
+import (
+	"fmt"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/pgrollout/pgrollout/workflow"
+	"github.com/pgrollout/pgrollout/workflow/stages"
+)
+
+// stageScreen shows one stage: its computed items and the decisions raised
+// there, with the decision editor on decision rows.
+type stageScreen struct {
+	c      *Context
+	stage  workflow.Stage
+	pane   pane
+	editor decisionEditor
+}
+
+func newStageScreen(c *Context, s workflow.Stage) *stageScreen {
+	return &stageScreen{c: c, stage: s, pane: newPane(c, emptyText(s)), editor: decisionEditor{c: c}}
+}
+
+// emptyText tells the user what a stage needs before it can show anything.
+func emptyText(s workflow.Stage) string {
+	switch s {
+	case workflow.StageBuild:
+		return "No product notes or schema draft yet.\nA new project starts here."
+	case workflow.StageReview, workflow.StageMigration:
+		return "No migration SQL yet."
+	case workflow.StageValidate:
+		return "No staging evidence yet."
+	case workflow.StageAudit:
+		return "No audit snapshot yet.\nThe audit is optional."
+	}
+	return "No decisions yet."
+}
+
+// setView loads the stage's computed items; an input error becomes the first row.
+func (s *stageScreen) setView(v stages.View) tea.Cmd {
+	items := v.Items
+	if v.Err != nil {
+		items = append([]workflow.Item{{
+			ID: "error", Title: "Input error", Badge: "error", Tone: workflow.ToneBad,
+			Detail: fmt.Sprintf("# Input error\n\n```\n%v\n```\n\nFix the input and load the project again.", v.Err),
+		}}, items...)
+	}
+	return s.pane.setItems(items)
+}
+
+func (s *stageScreen) setSize(w, h int) tea.Cmd { return s.pane.setSize(w, h) }
+
+func (s *stageScreen) capturing() bool { return s.editor.active() }
+
+// selectedDecision returns the decision behind the selected row, if it is one.
+func (s *stageScreen) selectedDecision() (workflow.Decision, bool) {
+	it, ok := s.pane.selected()
+	if !ok {
+		return workflow.Decision{}, false
+	}
+	for _, d := range s.c.Project.Decisions {
+		if workflow.DecisionItem(d).ID == it.ID {
+			return d, true
+		}
+	}
+	return workflow.Decision{}, false
+}
+
+func (s *stageScreen) update(msg tea.Msg) tea.Cmd {
+	switch msg.(type) {
+	case decisionSavedMsg, decisionSaveFailedMsg:
+		return s.editor.update(msg)
+	}
+	if s.editor.active() {
+		return s.editor.update(msg)
+	}
+	if k, ok := msg.(tea.KeyPressMsg); ok && s.editor.handles(k) {
+		if d, ok := s.selectedDecision(); ok {
+			return s.editor.open(d, k)
+		}
+		return nil
+	}
+	_, cmd := s.pane.update(msg)
+	return cmd
+}
+
+func (s *stageScreen) view() string {
+	if s.editor.active() {
+		return s.editor.view(s.pane.width)
+	}
+	return s.pane.view()
+}
+
+func (s *stageScreen) keys() []key.Binding {
+	k := s.c.Keys
+	if s.editor.active() {
+		return s.editor.form.keys()
+	}
+	if s.pane.detailFocus {
+		return []key.Binding{k.Up, k.Down, k.PageDown, k.Back}
+	}
+	ks := []key.Binding{k.Up, k.Down, k.Open}
+	if _, ok := s.selectedDecision(); ok {
+		ks = append(ks, k.Change, k.Accept, k.NeedEvidence, k.Block)
+	}
+	return ks
+}

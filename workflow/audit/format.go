@@ -1,0 +1,120 @@
+package audit
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// count renders an integer with thousands separators: 1,234,567.
+func count(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	if neg {
+		b.WriteByte('-')
+	}
+	for i, r := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// size renders a byte count in binary units: "512 B", "1.5 KiB", "142.0 MiB".
+func size(n int64) string {
+	if n < 1024 && n > -1024 {
+		return fmt.Sprintf("%d B", n)
+	}
+	v := float64(n)
+	for _, unit := range []string{"KiB", "MiB", "GiB", "TiB", "PiB"} {
+		v /= 1024
+		if math.Abs(v) < 1023.95 { // so that rounding never shows "1024.0"
+			if v == math.Trunc(v) {
+				return fmt.Sprintf("%.0f %s", v, unit)
+			}
+			return fmt.Sprintf("%.1f %s", v, unit)
+		}
+	}
+	return fmt.Sprintf("%.1f EiB", v/1024)
+}
+
+// percent renders a ratio in [0, 1] as a percentage, with more digits for
+// small values so that they do not round to zero: "97.0 %", "0.06 %".
+func percent(r float64) string {
+	p := r * 100
+	switch {
+	case p == 0:
+		return "0 %"
+	case p < 0.01:
+		return "< 0.01 %"
+	case p < 1:
+		return fmt.Sprintf("%.2f %%", p)
+	}
+	return fmt.Sprintf("%.1f %%", p)
+}
+
+// ratio divides, returning false when the divisor is zero.
+func ratio(a, b int64) (float64, bool) {
+	if b == 0 {
+		return 0, false
+	}
+	return float64(a) / float64(b), true
+}
+
+// span renders a long duration in days, hours and minutes: "14 d 9 h 30 min".
+func span(d time.Duration) string {
+	if d < time.Minute {
+		return d.Round(time.Second).String()
+	}
+	d = d.Round(time.Minute)
+	days, d := d/(24*time.Hour), d%(24*time.Hour)
+	hours, mins := d/time.Hour, (d%time.Hour)/time.Minute
+	var parts []string
+	if days > 0 {
+		parts = append(parts, fmt.Sprintf("%d d", days))
+	}
+	if hours > 0 {
+		parts = append(parts, fmt.Sprintf("%d h", hours))
+	}
+	if mins > 0 {
+		parts = append(parts, fmt.Sprintf("%d min", mins))
+	}
+	return strings.Join(parts, " ")
+}
+
+// millis renders an execution time given in milliseconds.
+func millis(ms float64) string {
+	switch {
+	case ms < 1:
+		return fmt.Sprintf("%.3f ms", ms)
+	case ms < 1000:
+		return fmt.Sprintf("%.1f ms", ms)
+	case ms < 60_000:
+		return fmt.Sprintf("%.2f s", ms/1000)
+	case ms > 1e12: // beyond what a Duration holds
+		return fmt.Sprintf("%.3g h", ms/3.6e6)
+	}
+	return span(time.Duration(ms * float64(time.Millisecond)))
+}
+
+// fence wraps text in a fenced code block, with a fence longer than any run
+// of backticks inside it.
+func fence(lang, text string) string {
+	longest, run := 0, 0
+	for _, r := range text {
+		if r == '`' {
+			run++
+			longest = max(longest, run)
+		} else {
+			run = 0
+		}
+	}
+	f := strings.Repeat("`", max(3, longest+1))
+	return f + lang + "\n" + strings.TrimSpace(text) + "\n" + f + "\n"
+}

@@ -1,0 +1,92 @@
+package audit
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/pgrollout/pgrollout/workflow"
+	"github.com/pgrollout/pgrollout/workflow/md"
+)
+
+// overviewItem shows what the snapshot is and the database-wide numbers.
+func overviewItem(file string, s *Snapshot) workflow.Item {
+	var b strings.Builder
+	db := s.Database
+	fmt.Fprintf(&b, "# Statistics snapshot: %s\n\n", md.Text(db.Name))
+	fmt.Fprintf(&b, "Read from %s. The counters are cumulative since the statistics were last reset: "+
+		"what follows are observations over that window, not verdicts, and a rate needs two snapshots.\n\n", md.Code(file))
+	fmt.Fprintf(&b, "- Server: PostgreSQL %s\n", md.Text(s.ServerVersion))
+	fmt.Fprintf(&b, "- Database: %s\n", md.Code(db.Name))
+	fmt.Fprintf(&b, "- Captured at: %s\n", md.Time(s.CapturedAt))
+	fmt.Fprintf(&b, "- Statistics reset: %s\n", md.Time(s.StatsReset))
+	fmt.Fprintf(&b, "- Server started: %s\n", md.Time(s.PostmasterStart))
+	fmt.Fprintf(&b, "- Statistics window: %s\n", windowText(s))
+
+	hit := "no blocks read or hit"
+	if r, ok := s.CacheHitRatio(); ok {
+		hit = fmt.Sprintf("%s (%s blocks found in shared buffers, %s read from disk or the OS cache)",
+			percent(r), count(db.BlksHit), count(db.BlksRead))
+	}
+	fmt.Fprintf(&b, "- Cache hit ratio: %s\n", hit)
+	fmt.Fprintf(&b, "- Commits: %s%s\n", count(db.XactCommit), perSecond(s, db.XactCommit))
+	temp := fmt.Sprintf("%s files, %s", count(db.TempFiles), size(db.TempBytes))
+	if avg, ok := ratio(db.TempBytes, db.TempFiles); ok {
+		temp += fmt.Sprintf(" (%s a file on average)", size(int64(avg)))
+	}
+	fmt.Fprintf(&b, "- Temp files: %s\n", temp)
+	fmt.Fprintf(&b, "- Deadlocks: %s\n", count(db.Deadlocks))
+
+	var tableBytes, indexBytes int64
+	for _, t := range s.Tables {
+		tableBytes += t.TotalBytes
+	}
+	for _, x := range s.Indexes {
+		indexBytes += x.SizeBytes
+	}
+	fmt.Fprintf(&b, "\nThe snapshot lists %d %s (%s with their indexes and TOAST), %d %s (%s) and ",
+		len(s.Tables), plural(len(s.Tables), "table", "tables"), size(tableBytes),
+		len(s.Indexes), plural(len(s.Indexes), "index", "indexes"), size(indexBytes))
+	if len(s.Statements) == 0 {
+		b.WriteString("no pg_stat_statements rows: statements cannot be attributed.\n")
+	} else {
+		fmt.Fprintf(&b, "%d pg_stat_statements %s.\n", len(s.Statements), plural(len(s.Statements), "row", "rows"))
+	}
+
+	badge := "no window"
+	if d, exact := s.Window(); d > 0 {
+		badge = span(d) + " window"
+		if !exact {
+			badge = "≥ " + badge
+		}
+	}
+	return workflow.Item{ID: OverviewID, Title: "Statistics snapshot", Badge: badge, Detail: b.String()}
+}
+
+// windowText describes the statistics window and where it comes from.
+func windowText(s *Snapshot) string {
+	d, exact := s.Window()
+	switch {
+	case d <= 0 && s.StatsReset.IsZero() && s.PostmasterStart.IsZero():
+		return "unknown (neither stats_reset nor postmaster_start recorded)"
+	case exact:
+		return fmt.Sprintf("%s (captured_at − stats_reset)", span(d))
+	}
+	return fmt.Sprintf("at least %s (stats_reset not recorded, so counted from the server start; "+
+		"statistics survive a clean restart, so the real window may be longer)", span(d))
+}
+
+// perSecond adds an average rate over the window to a counter, when known.
+func perSecond(s *Snapshot, n int64) string {
+	d, _ := s.Window()
+	if d.Seconds() < 1 {
+		return ""
+	}
+	return fmt.Sprintf(" (%s a second on average over the window)", count(int64(float64(n)/d.Seconds()+0.5)))
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}

@@ -1,0 +1,299 @@
+// Package audit computes the Audit stage: the operational signals a read-only
+// look at a database's statistics views gives (sequential scans, temp writes,
+// index usage and sizes), computed from a snapshot of those views. It presents
+// observations; the checks with thresholds come later.
+package audit
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/pgrollout/pgrollout/workflow/inputs/jsonpos"
+)
+
+// DefaultBlockSize is PostgreSQL's default block size, used when a snapshot
+// does not record current_setting('block_size').
+const DefaultBlockSize = 8192
+
+// Snapshot is one read of a database's statistics views, in the shape a live
+// read-only collection produces. Counters are cumulative since StatsReset.
+type Snapshot struct {
+	// CapturedAt is when the views were read (now() at collection).
+	CapturedAt time.Time `json:"captured_at"`
+	// ServerVersion is current_setting('server_version'), e.g. "16.4".
+	ServerVersion string `json:"server_version"`
+	// StatsReset is pg_stat_database.stats_reset; zero when never reset.
+	StatsReset time.Time `json:"stats_reset,omitzero"`
+	// PostmasterStart is pg_postmaster_start_time().
+	PostmasterStart time.Time `json:"postmaster_start,omitzero"`
+	// BlockSize is current_setting('block_size'); zero means DefaultBlockSize.
+	BlockSize int64 `json:"block_size,omitempty"`
+
+	Database   DatabaseStats    `json:"database"`
+	Tables     []TableStats     `json:"tables"`
+	Indexes    []IndexStats     `json:"indexes"`
+	Statements []StatementStats `json:"statements,omitempty"`
+}
+
+// DatabaseStats is the current database's row of pg_stat_database.
+type DatabaseStats struct {
+	Name       string `json:"name"` // datname
+	XactCommit int64  `json:"xact_commit"`
+	BlksRead   int64  `json:"blks_read"`
+	BlksHit    int64  `json:"blks_hit"`
+	TempFiles  int64  `json:"temp_files"`
+	TempBytes  int64  `json:"temp_bytes"`
+	Deadlocks  int64  `json:"deadlocks"`
+}
+
+// TableStats is a row of pg_stat_user_tables, with pg_total_relation_size.
+type TableStats struct {
+	Schema         string    `json:"schema"` // schemaname
+	Name           string    `json:"name"`   // relname
+	SeqScan        int64     `json:"seq_scan"`
+	SeqTupRead     int64     `json:"seq_tup_read"`
+	IdxScan        int64     `json:"idx_scan"`
+	IdxTupFetch    int64     `json:"idx_tup_fetch"`
+	NLiveTup       int64     `json:"n_live_tup"`
+	NDeadTup       int64     `json:"n_dead_tup"`
+	NTupIns        int64     `json:"n_tup_ins"`
+	NTupUpd        int64     `json:"n_tup_upd"`
+	NTupDel        int64     `json:"n_tup_del"`
+	TotalBytes     int64     `json:"total_bytes"`
+	LastAutovacuum time.Time `json:"last_autovacuum,omitzero"`
+}
+
+// IndexStats is a row of pg_stat_user_indexes joined with pg_index
+// (indisunique, indisprimary, indisvalid), pg_relation_size and
+// pg_get_indexdef.
+type IndexStats struct {
+	Schema     string `json:"schema"`
+	Table      string `json:"table"`
+	Name       string `json:"name"`
+	IdxScan    int64  `json:"idx_scan"`
+	IdxTupRead int64  `json:"idx_tup_read"`
+	SizeBytes  int64  `json:"size_bytes"`
+	Unique     bool   `json:"unique"`
+	Primary    bool   `json:"primary"`
+	Valid      bool   `json:"valid"`
+	Definition string `json:"definition"`
+}
+
+// StatementStats is a row of pg_stat_statements. QueryID is a hash and may be
+// negative; zero means it was not visible to the collecting role.
+type StatementStats struct {
+	QueryID         int64   `json:"queryid"`
+	Query           string  `json:"query"`
+	Calls           int64   `json:"calls"`
+	TotalExecTimeMs float64 `json:"total_exec_time_ms"`
+	MeanExecTimeMs  float64 `json:"mean_exec_time_ms"`
+	Rows            int64   `json:"rows"`
+	SharedBlksHit   int64   `json:"shared_blks_hit"`
+	SharedBlksRead  int64   `json:"shared_blks_read"`
+	TempBlksWritten int64   `json:"temp_blks_written"`
+}
+
+// Qualified is the table's schema-qualified name.
+func (t TableStats) Qualified() string { return qualify(t.Schema, t.Name) }
+
+// Qualified is the index's schema-qualified name.
+func (x IndexStats) Qualified() string { return qualify(x.Schema, x.Name) }
+
+// QualifiedTable is the schema-qualified name of the index's table.
+func (x IndexStats) QualifiedTable() string { return qualify(x.Schema, x.Table) }
+
+func qualify(schema, name string) string {
+	if schema == "" {
+		return name
+	}
+	return schema + "." + name
+}
+
+// Block returns the block size in bytes.
+func (s *Snapshot) Block() int64 {
+	if s.BlockSize == 0 {
+		return DefaultBlockSize
+	}
+	return s.BlockSize
+}
+
+// Window is how long the counters have been accumulating: CapturedAt minus
+// StatsReset. Without a reset time it falls back to the server start, a lower
+// bound, and says so with exact false; without either it returns 0, false.
+func (s *Snapshot) Window() (d time.Duration, exact bool) {
+	switch {
+	case !s.StatsReset.IsZero():
+		return s.CapturedAt.Sub(s.StatsReset), true
+	case !s.PostmasterStart.IsZero():
+		return s.CapturedAt.Sub(s.PostmasterStart), false
+	}
+	return 0, false
+}
+
+// CacheHitRatio is blks_hit / (blks_hit + blks_read), and false when the
+// database has read no blocks at all.
+func (s *Snapshot) CacheHitRatio() (float64, bool) {
+	total := float64(s.Database.BlksHit) + float64(s.Database.BlksRead)
+	if total == 0 {
+		return 0, false
+	}
+	return float64(s.Database.BlksHit) / total, true
+}
+
+// ParseSnapshot reads a statistics snapshot (the JSON form of Snapshot) and
+// checks it: captured_at, server_version, the database name, every table's
+// and index's names and every index's valid flag are required; counters,
+// sizes and times must not be negative; captured_at may not be before
+// stats_reset or postmaster_start; table and index names are unique. Every
+// error is a *jsonpos.Error naming name:line:col and the cause.
+func ParseSnapshot(name string, data []byte) (*Snapshot, error) {
+	doc, err := jsonpos.Parse(name, data)
+	if err != nil {
+		return nil, err
+	}
+	var s Snapshot
+	if err := doc.Decode(&s); err != nil {
+		return nil, err
+	}
+	if err := s.check(doc); err != nil {
+		return nil, err
+	}
+	return &s, nil
+}
+
+// check applies the rules ParseSnapshot documents.
+func (s *Snapshot) check(doc *jsonpos.Doc) error {
+	switch {
+	case s.CapturedAt.IsZero():
+		return doc.Locate(errors.New("no captured_at: say when the statistics were read"), "captured_at")
+	case strings.TrimSpace(s.ServerVersion) == "":
+		return doc.Locate(errors.New("no server_version"), "server_version")
+	case strings.TrimSpace(s.Database.Name) == "":
+		return doc.Locate(errors.New("database: no name"), "database", "name")
+	case !s.StatsReset.IsZero() && s.CapturedAt.Before(s.StatsReset):
+		return doc.Locate(fmt.Errorf("captured_at %s is before stats_reset %s: the counters cannot be newer than the snapshot",
+			rfc3339(s.CapturedAt), rfc3339(s.StatsReset)), "captured_at")
+	case !s.PostmasterStart.IsZero() && s.CapturedAt.Before(s.PostmasterStart):
+		return doc.Locate(fmt.Errorf("captured_at %s is before postmaster_start %s",
+			rfc3339(s.CapturedAt), rfc3339(s.PostmasterStart)), "captured_at")
+	case s.BlockSize != 0 && !validBlockSize(s.BlockSize):
+		return doc.Locate(fmt.Errorf("block_size %d is not one PostgreSQL builds with (1024 to 32768, a power of two)", s.BlockSize), "block_size")
+	}
+	if err := nonNegative(doc, []any{"database"}, "database", s.Database.counters()); err != nil {
+		return err
+	}
+	seen := map[string]int{}
+	for i, t := range s.Tables {
+		at := []any{"tables", i}
+		if err := named(doc, at, fmt.Sprintf("tables[%d]", i), "schema", t.Schema, "name", t.Name); err != nil {
+			return err
+		}
+		if err := nonNegative(doc, at, "table "+t.Qualified(), t.counters()); err != nil {
+			return err
+		}
+		if err := unique(doc, seen, "table "+t.Qualified(), at); err != nil {
+			return err
+		}
+	}
+	clear(seen)
+	for i, x := range s.Indexes {
+		at := []any{"indexes", i}
+		if err := named(doc, at, fmt.Sprintf("indexes[%d]", i), "schema", x.Schema, "table", x.Table, "name", x.Name); err != nil {
+			return err
+		}
+		if !doc.Has("indexes", i, "valid") {
+			return doc.Locate(fmt.Errorf("index %s: no valid flag (pg_index.indisvalid)", x.Qualified()), at...)
+		}
+		if err := nonNegative(doc, at, "index "+x.Qualified(), x.counters()); err != nil {
+			return err
+		}
+		if err := unique(doc, seen, "index "+x.Qualified(), at); err != nil {
+			return err
+		}
+	}
+	for i, st := range s.Statements {
+		at := []any{"statements", i}
+		if err := nonNegative(doc, at, fmt.Sprintf("statement %d", st.QueryID), st.counters()); err != nil {
+			return err
+		}
+		if st.TotalExecTimeMs < 0 || st.MeanExecTimeMs < 0 {
+			field := "total_exec_time_ms"
+			if st.TotalExecTimeMs >= 0 {
+				field = "mean_exec_time_ms"
+			}
+			return doc.Locate(fmt.Errorf("statement %d: %s is negative", st.QueryID, field), append(at, field)...)
+		}
+	}
+	return nil
+}
+
+// counter is one named counter or size of a statistics row.
+type counter struct {
+	field string
+	value int64
+}
+
+func (d DatabaseStats) counters() []counter {
+	return []counter{
+		{"xact_commit", d.XactCommit}, {"blks_read", d.BlksRead}, {"blks_hit", d.BlksHit},
+		{"temp_files", d.TempFiles}, {"temp_bytes", d.TempBytes}, {"deadlocks", d.Deadlocks},
+	}
+}
+
+func (t TableStats) counters() []counter {
+	return []counter{
+		{"seq_scan", t.SeqScan}, {"seq_tup_read", t.SeqTupRead}, {"idx_scan", t.IdxScan},
+		{"idx_tup_fetch", t.IdxTupFetch}, {"n_live_tup", t.NLiveTup}, {"n_dead_tup", t.NDeadTup},
+		{"n_tup_ins", t.NTupIns}, {"n_tup_upd", t.NTupUpd}, {"n_tup_del", t.NTupDel},
+		{"total_bytes", t.TotalBytes},
+	}
+}
+
+func (x IndexStats) counters() []counter {
+	return []counter{{"idx_scan", x.IdxScan}, {"idx_tup_read", x.IdxTupRead}, {"size_bytes", x.SizeBytes}}
+}
+
+func (st StatementStats) counters() []counter {
+	return []counter{
+		{"calls", st.Calls}, {"rows", st.Rows}, {"shared_blks_hit", st.SharedBlksHit},
+		{"shared_blks_read", st.SharedBlksRead}, {"temp_blks_written", st.TempBlksWritten},
+	}
+}
+
+// nonNegative rejects a negative counter, located at its field.
+func nonNegative(doc *jsonpos.Doc, at []any, what string, cs []counter) error {
+	for _, c := range cs {
+		if c.value < 0 {
+			return doc.Locate(fmt.Errorf("%s: %s is negative (%d): statistics counters and sizes only count up",
+				what, c.field, c.value), append(at, c.field)...)
+		}
+	}
+	return nil
+}
+
+// named requires non-blank name fields, given as field, value pairs.
+func named(doc *jsonpos.Doc, at []any, what string, fieldValues ...string) error {
+	for i := 0; i+1 < len(fieldValues); i += 2 {
+		if strings.TrimSpace(fieldValues[i+1]) == "" {
+			return doc.Locate(fmt.Errorf("%s: no %s", what, fieldValues[i]), append(at, fieldValues[i])...)
+		}
+	}
+	return nil
+}
+
+// unique rejects a second row with the same name.
+func unique(doc *jsonpos.Doc, seen map[string]int, what string, at []any) error {
+	if line, dup := seen[what]; dup {
+		return doc.Locate(fmt.Errorf("%s appears twice (first on line %d)", what, line), at...)
+	}
+	seen[what] = doc.Pos(at...).Line
+	return nil
+}
+
+func validBlockSize(n int64) bool {
+	return n >= 1024 && n <= 32768 && n&(n-1) == 0
+}
+
+func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339) }

@@ -1,0 +1,52 @@
+package workflow
+
+import "strings"
+
+// Item is one row a stage shows: a table of the model, a statement under
+// review, a staging check, an audit signal. The detail is markdown, so the same
+// item serves the terminal screen and the exported handoff files.
+type Item struct {
+	// ID is unique within the stage and stable across re-computation.
+	ID    string
+	Title string
+	// Badge is a short status word shown beside the title ("error", "passed", "3 FKs").
+	Badge string
+	// Tone tells the screen how to colour the badge.
+	Tone Tone
+	// Detail is the item's markdown body.
+	Detail string
+}
+
+// Tone classifies a badge for display.
+type Tone int
+
+// Tones, from neutral to alarming.
+const (
+	ToneNeutral Tone = iota
+	ToneGood
+	ToneWarn
+	ToneBad
+)
+
+// ToneOf maps a decision state to a tone.
+func ToneOf(s DecisionState) Tone {
+	switch s {
+	case Accepted:
+		return ToneGood
+	case NeedsEvidence:
+		return ToneWarn
+	}
+	return ToneBad
+}
+
+// DecisionItem presents a decision as a stage row: its state as the badge and
+// its owner, reason, links and history as the detail.
+func DecisionItem(d Decision) Item {
+	return Item{
+		ID:     "decision:" + d.ID,
+		Title:  d.Title,
+		Badge:  strings.TrimSuffix(d.State().Label(), "/rejected"),
+		Tone:   ToneOf(d.State()),
+		Detail: DecisionMarkdown(d, 1),
+	}
+}

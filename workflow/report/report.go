@@ -1,0 +1,79 @@
+// Package report renders a project's markdown handoff files — what owners
+// receive at the end of the workflow — and writes them to a directory. The
+// CLI's export command and the TUI's export action share it: Files renders in
+// memory and never touches the disk, Write writes and never renders.
+package report
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/pgrollout/pgrollout/workflow"
+)
+
+// File is one rendered handoff file.
+type File struct {
+	// Name is the file's path inside the handoff directory, slash-separated:
+	// "decisions.md", later "migration/001_checkout_core.sql".
+	Name string
+	// Title is what the file is called in the index ("Owner decisions").
+	Title string
+	// Summary is one line saying what the file holds.
+	Summary string
+	// Body is the file's content.
+	Body []byte
+}
+
+// Files renders the project's handoff files in order, README.md last because
+// it indexes the others. now is the generation time printed in the files; pass
+// a fixed time for reproducible output. The project must validate.
+func Files(p workflow.Project, now time.Time) ([]File, error) {
+	if err := p.Validate(); err != nil {
+		return nil, fmt.Errorf("report: %w", err)
+	}
+	var files []File
+	for _, r := range renderers() {
+		in := input{project: p, now: now.UTC(), files: slices.Clone(files)}
+		body, err := r.render(in)
+		if err != nil {
+			return nil, fmt.Errorf("report: rendering %s: %w", r.name, err)
+		}
+		files = append(files, File{Name: r.name, Title: r.title, Summary: r.summary, Body: body})
+	}
+	return files, nil
+}
+
+// renderer produces one handoff file.
+type renderer struct {
+	name, title, summary string
+	render               func(input) ([]byte, error)
+}
+
+// input is what a renderer works from.
+type input struct {
+	project workflow.Project
+	// now is the generation time, in UTC.
+	now time.Time
+	// files holds the files rendered before this one, in order.
+	files []File
+}
+
+// renderers lists the handoff files in the order they are rendered. Adding a
+// file is adding one entry; README.md stays last since it indexes the rest.
+func renderers() []renderer {
+	return []renderer{
+		{
+			name:    "decisions.md",
+			title:   "Owner decisions",
+			summary: "Every decision with its state, owner, reason, linked findings and evidence, and full history.",
+			render:  renderDecisions,
+		},
+		{
+			name:    "README.md",
+			title:   "Handoff index",
+			summary: "Where the project stands: stage statuses, the handoff files and the decisions at a glance.",
+			render:  renderReadme,
+		},
+	}
+}

@@ -1,0 +1,98 @@
+package schema
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/pgrollout/pgrollout/workflow"
+)
+
+var fuzzSeeds = []string{
+	"",
+	"SELECT 1",
+	"-- c\nSELECT 1; /* d */ SELECT 2 -- e",
+	"SELECT 'é';\n\tSELECT 'ü' 1;",
+	"CREATE TABLE t (a int,, b int)",
+	"SELECT $$ ; $$; SELECT E'\\x41';",
+	"SELECT '\xff\xfe'; SELECT \xc3",
+	"CREATE TABLE",
+	"SELECT 1;;;\r\n;SELECT 2;",
+	baseSchema,
+	"CREATE TABLE a (id int PRIMARY KEY); CREATE TABLE b (a_id int REFERENCES a, UNIQUE (a_id));" +
+		"CREATE UNIQUE INDEX CONCURRENTLY i ON b (a_id) WHERE a_id > 0;" +
+		"ALTER TABLE b ADD CONSTRAINT k UNIQUE USING INDEX i, ALTER a_id SET NOT NULL;" +
+		"ALTER TABLE a RENAME COLUMN id TO a_id; ALTER TABLE b RENAME TO c; DROP TABLE a CASCADE;" +
+		"CREATE TYPE e AS ENUM ('x'); ALTER TYPE e ADD VALUE 'y' AFTER 'x'; DROP TYPE e;",
+}
+
+// checkPos fails when p is not a place in src: a line that exists and a
+// column at most one past the end of that line.
+func checkPos(t *testing.T, src string, p workflow.Position) {
+	t.Helper()
+	lines := strings.Split(src, "\n")
+	if p.Line < 1 || p.Line > len(lines) {
+		t.Fatalf("line %d outside 1..%d", p.Line, len(lines))
+	}
+	if n := utf8.RuneCountInString(lines[p.Line-1]); p.Column < 1 || p.Column > n+1 {
+		t.Fatalf("column %d outside 1..%d on line %d", p.Column, n+1, p.Line)
+	}
+}
+
+func FuzzSplit(f *testing.F) {
+	for _, s := range fuzzSeeds {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, sql string) {
+		stmts, err := Split("f.sql", sql)
+		if err != nil {
+			var se *SyntaxError
+			if errors.As(err, &se) && se.Pos.Line != 0 {
+				checkPos(t, sql, se.Pos)
+			}
+			return
+		}
+		prevEnd := 0
+		for _, st := range stmts {
+			if st.Start < prevEnd || st.Start > st.End || st.End > len(sql) {
+				t.Fatalf("statement bytes %d..%d out of order or outside the input (previous end %d, length %d)",
+					st.Start, st.End, prevEnd, len(sql))
+			}
+			prevEnd = st.End
+			if st.Text != sql[st.Start:st.End] {
+				t.Fatalf("Text %q is not the input at %d..%d", st.Text, st.Start, st.End)
+			}
+			checkPos(t, sql, st.Pos)
+			if st.EndLine < st.Pos.Line || st.EndLine > strings.Count(sql, "\n")+1 {
+				t.Fatalf("end line %d before %d or past the input", st.EndLine, st.Pos.Line)
+			}
+			if st.Kind == "" {
+				t.Fatalf("statement %q without a kind", st.Text)
+			}
+		}
+	})
+}
+
+// FuzzApply replays whatever parses into a model: it may fail, never panic,
+// and a failed statement must leave the model as it was.
+func FuzzApply(f *testing.F) {
+	for _, s := range fuzzSeeds {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, sql string) {
+		stmts, err := Split("f.sql", sql)
+		if err != nil {
+			return
+		}
+		m := &Model{}
+		for _, st := range stmts {
+			before := dump(m)
+			if err := m.Apply(st); err != nil {
+				if got := dump(m); got != before {
+					t.Fatalf("failed %q changed the model:\n%s\nwas:\n%s", st.Text, got, before)
+				}
+			}
+		}
+	})
+}
