@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"os/user"
 	"path/filepath"
 	"text/tabwriter"
 	"time"
@@ -87,14 +88,24 @@ func (g *globals) open(ctx context.Context) (*store.Store, error) {
 }
 
 func (g *globals) uiOptions(s *store.Store, projectID string) ui.Options {
-	user := os.Getenv("USER")
 	return ui.Options{
 		Store:     s,
 		ProjectID: projectID,
 		Plain:     g.noColor || os.Getenv("NO_COLOR") != "",
 		Sample:    loadSample,
-		User:      user,
+		User:      userName(),
 	}
+}
+
+// userName names the person recorded in decision history.
+func userName() string {
+	if u := os.Getenv("USER"); u != "" {
+		return u
+	}
+	if u, err := user.Current(); err == nil {
+		return u.Username
+	}
+	return ""
 }
 
 // loadSample reads the built-in checkout sample's inputs into a project.

@@ -84,8 +84,8 @@ func appendRecord(b *bbolt.Bucket, v any) error {
 	return b.Put(binary.BigEndian.AppendUint64(nil, n), val)
 }
 
-// eachRecord decodes the bucket's records in key order, calling fn with each
-// one's position (1-based) after decoding it into a fresh T.
+// eachRecord decodes the bucket's records, in key order, each into a fresh T,
+// and calls fn with it. Errors name the record as what and its 1-based position.
 func eachRecord[T any](b *bbolt.Bucket, what string, fn func(T) error) error {
 	i := 0
 	return b.ForEach(func(_, raw []byte) error {

@@ -81,14 +81,14 @@ type Store struct {
 // (ErrNewerFormat), a file that is not a pgrollout store (ErrForeign) and a
 // damaged file (ErrCorrupt, whose message says how to recover).
 func Open(ctx context.Context, path string) (*Store, error) {
-	s, err := open(ctx, path)
+	s, err := openStore(ctx, path)
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
 	return s, nil
 }
 
-func open(ctx context.Context, path string) (*Store, error) {
+func openStore(ctx context.Context, path string) (*Store, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}

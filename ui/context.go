@@ -67,7 +67,7 @@ func newContext(ctx context.Context, o Options) *Context {
 		Ctx:    ctx,
 		Opts:   o,
 		Dark:   true,
-		Styles: NewStyles(true, o.Plain),
+		Styles: NewStyles(true),
 		Keys:   DefaultKeyMap(),
 		md:     map[renderKey]string{},
 	}
@@ -76,5 +76,5 @@ func newContext(ctx context.Context, o Options) *Context {
 // setDark switches the palette after the terminal reported its background.
 func (c *Context) setDark(dark bool) {
 	c.Dark = dark
-	c.Styles = NewStyles(dark, c.Opts.Plain)
+	c.Styles = NewStyles(dark)
 }

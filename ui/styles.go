@@ -9,7 +9,7 @@ import (
 
 // Styles is the one place colours are chosen. Every colour is an ANSI-256
 // index, so it survives SSH and tmux; NO_COLOR and --no-color strip colour
-// when the frame is written, and Plain also drops the glamour colours.
+// when the frame is written (the Ascii profile), keeping bold and reverse.
 type Styles struct {
 	Title, Subtitle, Faint       lipgloss.Style
 	StageActive, StageIdle       lipgloss.Style
@@ -22,9 +22,8 @@ type Styles struct {
 	Markdown string
 }
 
-// NewStyles builds the styles for a dark or light background; plain selects
-// the colourless markdown style.
-func NewStyles(dark, plain bool) Styles {
+// NewStyles builds the styles for a dark or light background.
+func NewStyles(dark bool) Styles {
 	pick := lipgloss.LightDark(dark)
 	fg := func(light, darkC string) lipgloss.Style {
 		return lipgloss.NewStyle().Foreground(pick(lipgloss.Color(light), lipgloss.Color(darkC)))
@@ -54,9 +53,6 @@ func NewStyles(dark, plain bool) Styles {
 	}
 	if !dark {
 		s.Markdown = "light"
-	}
-	if plain {
-		s.Markdown = "notty"
 	}
 	return s
 }

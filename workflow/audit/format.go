@@ -35,9 +35,6 @@ func size(n int64) string {
 	for _, unit := range []string{"KiB", "MiB", "GiB", "TiB", "PiB"} {
 		v /= 1024
 		if math.Abs(v) < 1023.95 { // so that rounding never shows "1024.0"
-			if v == math.Trunc(v) {
-				return fmt.Sprintf("%.0f %s", v, unit)
-			}
 			return fmt.Sprintf("%.1f %s", v, unit)
 		}
 	}
@@ -101,20 +98,4 @@ func millis(ms float64) string {
 		return fmt.Sprintf("%.3g h", ms/3.6e6)
 	}
 	return span(time.Duration(ms * float64(time.Millisecond)))
-}
-
-// fence wraps text in a fenced code block, with a fence longer than any run
-// of backticks inside it.
-func fence(lang, text string) string {
-	longest, run := 0, 0
-	for _, r := range text {
-		if r == '`' {
-			run++
-			longest = max(longest, run)
-		} else {
-			run = 0
-		}
-	}
-	f := strings.Repeat("`", max(3, longest+1))
-	return f + lang + "\n" + strings.TrimSpace(text) + "\n" + f + "\n"
 }

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/pgrollout/pgrollout/workflow/inputs/jsonpos"
+	"github.com/pgrollout/pgrollout/workflow/internal/jsonpos"
 )
 
 // DefaultBlockSize is PostgreSQL's default block size, used when a snapshot

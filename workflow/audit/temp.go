@@ -63,7 +63,7 @@ func tempItem(s *Snapshot) workflow.Item {
 
 	for i, st := range writers[:min(len(writers), topStatements)] {
 		fmt.Fprintf(&b, "\n## %d. queryid %d\n\n", i+1, st.QueryID)
-		fmt.Fprintf(&b, "%s\n", fence("sql", st.Query))
+		fmt.Fprintf(&b, "%s\n", md.Fence("sql", st.Query))
 		fmt.Fprintf(&b, "- Calls: %s, mean %s, total %s\n", count(st.Calls), millis(st.MeanExecTimeMs), millis(st.TotalExecTimeMs))
 		if r, ok := ratio(st.Rows, st.Calls); ok {
 			fmt.Fprintf(&b, "- Rows: %s (%.1f a call)\n", count(st.Rows), r)

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/pgrollout/pgrollout/workflow"
-	"github.com/pgrollout/pgrollout/workflow/inputs/jsonpos"
+	"github.com/pgrollout/pgrollout/workflow/internal/jsonpos"
 )
 
 // decisionRecord is one decision as decisions.json stores it.

@@ -4,7 +4,7 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/pgrollout/pgrollout/workflow/inputs/jsonpos"
+	"github.com/pgrollout/pgrollout/workflow/internal/jsonpos"
 )
 
 // FuzzParseDecisions feeds arbitrary bytes to the decisions decoder, with a

@@ -30,7 +30,7 @@ import (
 
 	"github.com/pgrollout/pgrollout/workflow"
 	"github.com/pgrollout/pgrollout/workflow/audit"
-	"github.com/pgrollout/pgrollout/workflow/inputs/jsonpos"
+	"github.com/pgrollout/pgrollout/workflow/internal/jsonpos"
 	"github.com/pgrollout/pgrollout/workflow/validate"
 )
 
@@ -102,67 +102,20 @@ func kindOrder(k workflow.DocumentKind) int {
 // be a staging check or a file of the project. The store assigns the
 // project's ID and creation time; Load leaves them empty.
 func Load(fsys fs.FS) (workflow.Project, error) {
-	p := workflow.Project{Meta: workflow.ProjectMeta{Name: DefaultName}}
-	var decisionsFile []byte
-	citable := map[string]bool{} // what decisions may cite as evidence
-	err := fs.WalkDir(fsys, ".", func(name string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if name == "." {
-			return nil
-		}
-		if strings.HasPrefix(d.Name(), ".") {
-			if d.IsDir() {
-				return fs.SkipDir
-			}
-			return nil
-		}
-		if d.IsDir() {
-			switch name {
-			case "migrations", "audit", "staging":
-				return nil
-			}
-			return fmt.Errorf("%s: unexpected directory (a project holds %s)", name, Layout)
-		}
-		r, kind, ok := classify(name)
-		if !ok {
-			return fmt.Errorf("%s: not a project input (a project holds %s)", name, Layout)
-		}
-		data, err := readText(fsys, name, d)
-		if err != nil {
-			return err
-		}
-		switch r {
-		case roleProject:
-			meta, err := ParseProject(name, data)
-			if err != nil {
-				return err
-			}
-			p.Meta = meta
-		case roleDecisions:
-			decisionsFile = data
-		default:
-			ids, err := checkDocument(kind, name, data)
-			if err != nil {
-				return err
-			}
-			citable[name] = true
-			for _, id := range ids {
-				citable[id] = true
-			}
-			p.Documents = append(p.Documents, workflow.Document{Kind: kind, Name: name, Text: string(data)})
-		}
-		return nil
-	})
-	if err != nil {
+	l := loader{
+		fsys:    fsys,
+		p:       workflow.Project{Meta: workflow.ProjectMeta{Name: DefaultName}},
+		citable: map[string]bool{},
+	}
+	if err := fs.WalkDir(fsys, ".", l.visit); err != nil {
 		return workflow.Project{}, fmt.Errorf("loading project: %w", err)
 	}
+	p := l.p
 	slices.SortStableFunc(p.Documents, func(a, b workflow.Document) int {
 		return cmp.Or(cmp.Compare(kindOrder(a.Kind), kindOrder(b.Kind)), cmp.Compare(a.Name, b.Name))
 	})
-	if decisionsFile != nil {
-		ds, err := parseDecisions("decisions.json", decisionsFile, citable)
+	if l.decisions != nil {
+		ds, err := parseDecisions("decisions.json", l.decisions, l.citable)
 		if err != nil {
 			return workflow.Project{}, fmt.Errorf("loading project: %w", err)
 		}
@@ -175,6 +128,65 @@ func Load(fsys fs.FS) (workflow.Project, error) {
 		return workflow.Project{}, fmt.Errorf("loading project: %w", err)
 	}
 	return p, nil
+}
+
+// loader collects a project while walking its directory.
+type loader struct {
+	fsys      fs.FS
+	p         workflow.Project
+	decisions []byte          // decisions.json, read once the evidence is known
+	citable   map[string]bool // what decisions may cite as evidence
+}
+
+// visit reads one entry of the directory: it skips hidden entries, descends
+// into the three known subdirectories and reads every input file.
+func (l *loader) visit(name string, d fs.DirEntry, err error) error {
+	switch {
+	case err != nil:
+		return err
+	case name == ".":
+		return nil
+	case strings.HasPrefix(d.Name(), "."):
+		if d.IsDir() {
+			return fs.SkipDir
+		}
+		return nil
+	case d.IsDir():
+		switch name {
+		case "migrations", "audit", "staging":
+			return nil
+		}
+		return fmt.Errorf("%s: unexpected directory (a project holds %s)", name, Layout)
+	}
+	r, kind, ok := classify(name)
+	if !ok {
+		return fmt.Errorf("%s: not a project input (a project holds %s)", name, Layout)
+	}
+	data, err := readText(l.fsys, name, d)
+	if err != nil {
+		return err
+	}
+	switch r {
+	case roleProject:
+		meta, err := ParseProject(name, data)
+		if err != nil {
+			return err
+		}
+		l.p.Meta = meta
+	case roleDecisions:
+		l.decisions = data
+	default:
+		ids, err := checkDocument(kind, name, data)
+		if err != nil {
+			return err
+		}
+		l.citable[name] = true
+		for _, id := range ids {
+			l.citable[id] = true
+		}
+		l.p.Documents = append(l.p.Documents, workflow.Document{Kind: kind, Name: name, Text: string(data)})
+	}
+	return nil
 }
 
 // readText reads a file that must be UTF-8 text of a reasonable size.

@@ -11,7 +11,7 @@ import (
 	"github.com/pgrollout/pgrollout/sample"
 	"github.com/pgrollout/pgrollout/workflow"
 	"github.com/pgrollout/pgrollout/workflow/inputs"
-	"github.com/pgrollout/pgrollout/workflow/inputs/jsonpos"
+	"github.com/pgrollout/pgrollout/workflow/internal/jsonpos"
 )
 
 func TestLoadSample(t *testing.T) {

@@ -4,7 +4,7 @@ import (
 	"strings"
 
 	"github.com/pgrollout/pgrollout/workflow"
-	"github.com/pgrollout/pgrollout/workflow/inputs/jsonpos"
+	"github.com/pgrollout/pgrollout/workflow/internal/jsonpos"
 )
 
 // projectRecord is project.json.

@@ -6,11 +6,12 @@ package validate
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/pgrollout/pgrollout/workflow"
-	"github.com/pgrollout/pgrollout/workflow/inputs/jsonpos"
+	"github.com/pgrollout/pgrollout/workflow/internal/jsonpos"
 )
 
 // The kinds of staging check, stored in workflow.Evidence.Kind.
@@ -89,7 +90,7 @@ func (r record) evidence() (workflow.Evidence, string, error) {
 		return workflow.Evidence{}, "id", errors.New("no id")
 	case strings.ContainsFunc(id, isSpaceOrControl):
 		return workflow.Evidence{}, "id", fmt.Errorf("id %q contains white space", id)
-	case !isKind(r.Kind):
+	case !slices.Contains(Kinds(), r.Kind):
 		return workflow.Evidence{}, "kind", fmt.Errorf("unknown kind %q (want %s)", r.Kind, strings.Join(Kinds(), ", "))
 	case strings.TrimSpace(r.Title) == "":
 		return workflow.Evidence{}, "title", errors.New("no title")
@@ -124,15 +125,6 @@ func (r record) evidence() (workflow.Evidence, string, error) {
 		CapturedAt: r.CapturedAt,
 		Source:     strings.TrimSpace(r.Source),
 	}, "", nil
-}
-
-func isKind(k string) bool {
-	for _, kk := range Kinds() {
-		if k == kk {
-			return true
-		}
-	}
-	return false
 }
 
 func isSpaceOrControl(r rune) bool { return r <= ' ' || r == 0x7f }

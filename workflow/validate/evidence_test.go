@@ -8,7 +8,7 @@ import (
 
 	"github.com/pgrollout/pgrollout/sample"
 	"github.com/pgrollout/pgrollout/workflow"
-	"github.com/pgrollout/pgrollout/workflow/inputs/jsonpos"
+	"github.com/pgrollout/pgrollout/workflow/internal/jsonpos"
 )
 
 func sampleEvidence(t testing.TB) []byte {
@@ -82,7 +82,6 @@ func TestParseEvidenceErrors(t *testing.T) {
 		{"explain kind needs explain", `"constraint"`, `"explain"`, `e.json:6:14: check dup-check: an explain check's query must be a single EXPLAIN statement`},
 		{"unknown field", `"source"`, `"sauce"`, `e.json:11:5: [0]: unknown field "sauce"`},
 		{"wrong type", `"0 rows",`, `0,`, `e.json:7:17: [0].expected: want a string, got 0`},
-		{"not an array", "[\n  {", "{\"checks\": [{", `e.json:1:1: want an array, got an object`},
 		{"syntax", `"staging"`, `"staging",`, `e.json:12:3: invalid character '}' looking for beginning of object key string`},
 		{"duplicate", "\n]", ",\n  {\"id\": \"dup-check\", \"kind\": \"smoke-test\", \"title\": \"t\", \"query\": \"SELECT 1\", \"expected\": \"1\", \"status\": \"missing\"}\n]",
 			`e.json:13:10: check "dup-check" appears twice (first on line 2)`},
@@ -108,10 +107,19 @@ func TestParseEvidenceErrors(t *testing.T) {
 	}
 }
 
-func TestParseEvidenceEmpty(t *testing.T) {
+func TestParseEvidenceWhole(t *testing.T) {
 	evs, err := ParseEvidence("e.json", []byte("[]"))
 	if err != nil || len(evs) != 0 {
 		t.Errorf("ParseEvidence([]) = %v, %v", evs, err)
+	}
+	for data, want := range map[string]string{
+		`{"checks": []}`: "e.json:1:1: want an array, got an object",
+		"\n null":        "e.json:2:2: want an array, got null",
+		"":               "e.json:1:1: unexpected end of JSON input",
+	} {
+		if _, err := ParseEvidence("e.json", []byte(data)); err == nil || err.Error() != want {
+			t.Errorf("ParseEvidence(%q) = %v, want %s", data, err, want)
+		}
 	}
 }
 

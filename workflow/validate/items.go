@@ -202,7 +202,7 @@ func checkItem(p workflow.Project, c check) workflow.Item {
 	fmt.Fprintf(&b, "- Captured at: %s\n", md.Time(c.CapturedAt))
 	fmt.Fprintf(&b, "- Source: %s\n", md.Text(c.Source))
 	fmt.Fprintf(&b, "- File: %s\n", md.Code(c.file))
-	fmt.Fprintf(&b, "\n## Query\n\n%s", fence("sql", c.Query))
+	fmt.Fprintf(&b, "\n## Query\n\n%s", md.Fence("sql", c.Query))
 	fmt.Fprintf(&b, "\n## Expected\n\n%s", block(c.Expected))
 	observed := "_Not captured yet._\n"
 	if c.Observed != "" {

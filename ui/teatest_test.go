@@ -1,0 +1,65 @@
+package ui
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"regexp"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/exp/teatest/v2"
+)
+
+// colour matches a foreground or background colour escape (SGR 30-49, 90-107,
+// 38;5/38;2 and 48;5/48;2).
+var colour = regexp.MustCompile(`\x1b\[(?:[0-9]*;)*(?:3[0-9]|4[0-9]|9[0-7]|10[0-7])(?:;[0-9]+)*m`)
+
+// TestDemoFrames runs the real program on the checkout sample and compares
+// the final frame of each stage with a golden file (go test ./ui -update
+// refreshes them).
+func TestDemoFrames(t *testing.T) {
+	s, id := sampleStore(t)
+	screens := []struct {
+		name, keys, marker string
+	}{
+		{"build", "", "Why this work"},
+		{"review", "2", "ALTER TABLE orders"},
+		{"validate", "4", "Not captured yet"},
+		{"compare", "6", "one accepted change, one evidence gap, one"},
+		{"decisions", "d", "Priya Raman"},
+	}
+	for _, size := range [][2]int{{80, 24}, {120, 40}} {
+		for _, sc := range screens {
+			t.Run(fmt.Sprintf("%dx%d/%s", size[0], size[1], sc.name), func(t *testing.T) {
+				tm := teatest.NewTestModel(t, New(context.Background(), testOptions(s, id)),
+					teatest.WithInitialTermSize(size[0], size[1]),
+					teatest.WithProgramOptions(tea.WithColorProfile(colorprofile.Ascii)))
+				var stream bytes.Buffer
+				waitFor := func(marker string) {
+					teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
+						stream.Write(b)
+						return bytes.Contains(stream.Bytes(), []byte(marker))
+					}, teatest.WithDuration(10*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
+				}
+				waitFor("Product notes")
+				if sc.keys != "" {
+					tm.Type(sc.keys)
+				}
+				waitFor(sc.marker)
+				tm.Type("q")
+				fm := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(*App)
+				if !bytes.Contains(stream.Bytes(), []byte("\x1b[?1049h")) {
+					t.Error("the program did not switch to the alternate screen")
+				}
+				if colour.Match(stream.Bytes()) {
+					t.Error("colour escapes under the Ascii profile")
+				}
+				teatest.RequireEqualOutput(t, []byte(ansi.Strip(fm.View().Content)))
+			})
+		}
+	}
+}
