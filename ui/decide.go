@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"strings"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -51,6 +52,27 @@ func (e *decisionEditor) open(d workflow.Decision, msg tea.KeyPressMsg) tea.Cmd 
 }
 
 func (e *decisionEditor) active() bool { return e.form != nil }
+
+// route gives the editor the first say over msg: save results, every key
+// while the dialog is open, and the keys that open it on the decision pick
+// returns. It reports whether it took the message.
+func (e *decisionEditor) route(msg tea.Msg, pick func() (workflow.Decision, bool)) (bool, tea.Cmd) {
+	switch msg := msg.(type) {
+	case decisionSavedMsg, decisionSaveFailedMsg:
+		return true, e.update(msg)
+	case tea.KeyPressMsg:
+		if !e.active() && e.handles(msg) {
+			if d, ok := pick(); ok {
+				return true, e.open(d, msg)
+			}
+			return true, nil
+		}
+	}
+	if e.active() {
+		return true, e.update(msg)
+	}
+	return false, nil
+}
 
 func (e *decisionEditor) update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
@@ -108,3 +130,16 @@ func (e *decisionEditor) submit() tea.Cmd {
 }
 
 func (e *decisionEditor) view(width int) string { return e.form.view(width) }
+
+// decisionAt returns the decision behind a pane's selected row, if it is one.
+func (c *Context) decisionAt(p *pane) (workflow.Decision, bool) {
+	it, ok := p.selected()
+	if !ok {
+		return workflow.Decision{}, false
+	}
+	id, ok := strings.CutPrefix(it.ID, workflow.DecisionItemPrefix)
+	if !ok {
+		return workflow.Decision{}, false
+	}
+	return c.Project.Decision(id)
+}

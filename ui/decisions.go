@@ -40,7 +40,7 @@ func (s *decisionsScreen) header(width int) string {
 
 // row draws one decision: state, title, owner and the first line of the reason.
 func (s *decisionsScreen) row(it workflow.Item, sel bool, width int) string {
-	d, ok := s.c.Project.Decision(strings.TrimPrefix(it.ID, "decision:"))
+	d, ok := s.c.Project.Decision(strings.TrimPrefix(it.ID, workflow.DecisionItemPrefix))
 	if !ok {
 		return ""
 	}
@@ -79,18 +79,8 @@ func (s *decisionsScreen) setSize(w, h int) tea.Cmd { return s.pane.setSize(w, h
 func (s *decisionsScreen) capturing() bool { return s.editor.active() }
 
 func (s *decisionsScreen) update(msg tea.Msg) tea.Cmd {
-	switch msg.(type) {
-	case decisionSavedMsg, decisionSaveFailedMsg:
-		return s.editor.update(msg)
-	}
-	if s.editor.active() {
-		return s.editor.update(msg)
-	}
-	if k, ok := msg.(tea.KeyPressMsg); ok && s.editor.handles(k) {
-		if s.pane.cursor < len(s.c.Project.Decisions) && len(s.pane.items) > 0 {
-			return s.editor.open(s.c.Project.Decisions[s.pane.cursor], k)
-		}
-		return nil
+	if took, cmd := s.editor.route(msg, func() (workflow.Decision, bool) { return s.c.decisionAt(&s.pane) }); took {
+		return cmd
 	}
 	_, cmd := s.pane.update(msg)
 	return cmd

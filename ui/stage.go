@@ -54,33 +54,9 @@ func (s *stageScreen) setSize(w, h int) tea.Cmd { return s.pane.setSize(w, h) }
 
 func (s *stageScreen) capturing() bool { return s.editor.active() }
 
-// selectedDecision returns the decision behind the selected row, if it is one.
-func (s *stageScreen) selectedDecision() (workflow.Decision, bool) {
-	it, ok := s.pane.selected()
-	if !ok {
-		return workflow.Decision{}, false
-	}
-	for _, d := range s.c.Project.Decisions {
-		if workflow.DecisionItem(d).ID == it.ID {
-			return d, true
-		}
-	}
-	return workflow.Decision{}, false
-}
-
 func (s *stageScreen) update(msg tea.Msg) tea.Cmd {
-	switch msg.(type) {
-	case decisionSavedMsg, decisionSaveFailedMsg:
-		return s.editor.update(msg)
-	}
-	if s.editor.active() {
-		return s.editor.update(msg)
-	}
-	if k, ok := msg.(tea.KeyPressMsg); ok && s.editor.handles(k) {
-		if d, ok := s.selectedDecision(); ok {
-			return s.editor.open(d, k)
-		}
-		return nil
+	if took, cmd := s.editor.route(msg, func() (workflow.Decision, bool) { return s.c.decisionAt(&s.pane) }); took {
+		return cmd
 	}
 	_, cmd := s.pane.update(msg)
 	return cmd
@@ -102,7 +78,7 @@ func (s *stageScreen) keys() []key.Binding {
 		return []key.Binding{k.Up, k.Down, k.PageDown, k.Back}
 	}
 	ks := []key.Binding{k.Up, k.Down, k.Open}
-	if _, ok := s.selectedDecision(); ok {
+	if _, ok := s.c.decisionAt(&s.pane); ok {
 		ks = append(ks, k.Change, k.Accept, k.NeedEvidence, k.Block)
 	}
 	return ks

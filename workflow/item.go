@@ -39,11 +39,14 @@ func ToneOf(s DecisionState) Tone {
 	return ToneBad
 }
 
+// DecisionItemPrefix starts the item ID of every decision row.
+const DecisionItemPrefix = "decision:"
+
 // DecisionItem presents a decision as a stage row: its state as the badge and
 // its owner, reason, links and history as the detail.
 func DecisionItem(d Decision) Item {
 	return Item{
-		ID:     "decision:" + d.ID,
+		ID:     DecisionItemPrefix + d.ID,
 		Title:  d.Title,
 		Badge:  strings.TrimSuffix(d.State().Label(), "/rejected"),
 		Tone:   ToneOf(d.State()),

@@ -31,6 +31,7 @@ import (
 	"github.com/pgrollout/pgrollout/workflow"
 	"github.com/pgrollout/pgrollout/workflow/audit"
 	"github.com/pgrollout/pgrollout/workflow/internal/jsonpos"
+	"github.com/pgrollout/pgrollout/workflow/schema"
 	"github.com/pgrollout/pgrollout/workflow/validate"
 )
 
@@ -233,6 +234,9 @@ func checkDocument(kind workflow.DocumentKind, name string, data []byte) ([]stri
 			ids[i] = ev.ID
 		}
 		return ids, err
+	case workflow.KindSchema, workflow.KindMigration:
+		_, err := schema.Split(name, string(data))
+		return nil, err
 	}
 	return nil, nil
 }

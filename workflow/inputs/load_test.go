@@ -190,6 +190,10 @@ func TestLoadErrors(t *testing.T) {
 		{"evidence status", map[string]string{"staging/evidence.json": strings.Replace(string(minimal()["staging/evidence.json"].Data), `"passed"`, `"done"`, 1)},
 			`staging/evidence.json:3:58: check dup-check: unknown evidence status "done"`},
 		{"project name", map[string]string{"project.json": `{"name": "a\u0007b"}`}, `project.json:1:10: project name "a\ab" contains control characters`},
+		{"schema syntax", map[string]string{"schema.sql": "CREATE TABLE a (id int);\n\nCREATE TABLE b (id int,);\n"},
+			`schema.sql:3:24: syntax error: at or near ")"`},
+		{"migration syntax", map[string]string{"migrations/002_more.sql": "SELECT 1;\nALTER TABLE orders ADD COLUMN;\n"},
+			"migrations/002_more.sql:2:"},
 		{"project field", map[string]string{"project.json": `{"name": "x", "owner": "y"}`}, `project.json:1:15: unknown field "owner" (want name, description)`},
 	}
 	for _, tt := range tests {
