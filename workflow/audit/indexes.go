@@ -83,7 +83,7 @@ func indexItem(s *Snapshot) workflow.Item {
 		flags = append(flags, fmt.Sprintf("%d not valid", len(invalid)))
 	}
 	if len(idle) > 0 {
-		flags = append(flags, fmt.Sprintf("%d with no scans", len(idle)))
+		flags = append(flags, fmt.Sprintf("%d unscanned", len(idle)))
 	}
 	if len(flags) > 0 {
 		badge, tone = strings.Join(flags, ", "), workflow.ToneWarn

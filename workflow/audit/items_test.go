@@ -40,7 +40,7 @@ func TestItemsSample(t *testing.T) {
 	if got, want := strings.Join(ids, " "), "overview seq-scans temp-writes indexes"; got != want {
 		t.Errorf("ids %q, want %q", got, want)
 	}
-	if got, want := strings.Join(badges, " | "), "14 d 9 h 30 min window | orders 98.9 % | 15.4 GiB | 2 with no scans"; got != want {
+	if got, want := strings.Join(badges, " | "), "14 d window | orders 98.9 % | 15.4 GiB | 2 unscanned"; got != want {
 		t.Errorf("badges %q, want %q", got, want)
 	}
 	if items[3].Tone != workflow.ToneWarn || items[0].Tone != workflow.ToneNeutral {
@@ -113,7 +113,7 @@ func TestItemsCrafted(t *testing.T) {
 	if len(items) != 4 {
 		t.Fatalf("%d items", len(items))
 	}
-	if items[0].Badge != "≥ 1 d window" || items[1].Badge != "b 100.0 %" || items[2].Badge != "3.0 MiB" || items[3].Badge != "1 not valid, 1 with no scans" {
+	if items[0].Badge != "≥ 1 d window" || items[1].Badge != "b 100.0 %" || items[2].Badge != "3.0 MiB" || items[3].Badge != "1 not valid, 1 unscanned" {
 		t.Errorf("badges %q %q %q %q", items[0].Badge, items[1].Badge, items[2].Badge, items[3].Badge)
 	}
 	contains(t, items[0],

@@ -54,7 +54,8 @@ func overviewItem(file string, s *Snapshot) workflow.Item {
 
 	badge := "no window"
 	if d, exact := s.Window(); d > 0 {
-		badge = span(d) + " window"
+		// The badge keeps the largest unit ("14 d window"); the detail has it all.
+		badge = strings.Join(strings.Fields(span(d))[:2], " ") + " window"
 		if !exact {
 			badge = "≥ " + badge
 		}

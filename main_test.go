@@ -1,0 +1,119 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/pgrollout/pgrollout/store"
+)
+
+// runCLI runs the command line with args and returns what it printed.
+func runCLI(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	cmd := newRootCmd()
+	var out bytes.Buffer
+	cmd.SetOut(&out)
+	cmd.SetErr(&out)
+	cmd.SetArgs(args)
+	err := cmd.ExecuteContext(context.Background())
+	return out.String(), err
+}
+
+func TestExportSample(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "handoff")
+	out, err := runCLI(t, "export", "--sample", "--out", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"README.md", "decisions.md"} {
+		if !strings.Contains(out, filepath.Join(dir, f)) {
+			t.Errorf("output does not list %s:\n%s", f, out)
+		}
+		b, err := os.ReadFile(filepath.Join(dir, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(b), "one accepted change, one evidence gap, one rejected rollout item") {
+			t.Errorf("%s lacks the result line", f)
+		}
+	}
+	if _, err := runCLI(t, "export", "--sample", "--out", dir); err == nil || !strings.Contains(err.Error(), "already exists; use --force") {
+		t.Errorf("second export: %v", err)
+	}
+	if _, err := runCLI(t, "export", "--sample", "--out", dir, "--force"); err != nil {
+		t.Errorf("export --force: %v", err)
+	}
+}
+
+func TestExportNeedsOneSource(t *testing.T) {
+	for _, args := range [][]string{
+		{"export", "--out", t.TempDir()},
+		{"export", "--sample", "--project", "x", "--out", t.TempDir()},
+	} {
+		if _, err := runCLI(t, args...); err == nil || !strings.Contains(err.Error(), "exactly one of --sample or --project") {
+			t.Errorf("%v: %v", args, err)
+		}
+	}
+	if _, err := runCLI(t, "export", "--sample"); err == nil || !strings.Contains(err.Error(), `"out" not set`) {
+		t.Errorf("without --out: %v", err)
+	}
+}
+
+func TestProjectsAndExportFromStore(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s.db")
+	out, err := runCLI(t, "projects", "--store", path)
+	if err != nil || !strings.Contains(out, "no projects in "+path) {
+		t.Fatalf("empty store: %q %v", out, err)
+	}
+	s, err := store.Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id1, err := ensureSample(context.Background(), s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id2, err := ensureSample(context.Background(), s)
+	if err != nil || id1 != id2 {
+		t.Fatalf("second ensureSample: %s %s %v", id1, id2, err)
+	}
+	s.Close()
+
+	out, err = runCLI(t, "projects", "--store", path)
+	if err != nil || !strings.Contains(out, "checkout-reliability  Checkout reliability (sample)") || strings.Count(out, "\n") != 2 {
+		t.Errorf("projects:\n%s%v", out, err)
+	}
+	dir := t.TempDir()
+	if _, err := runCLI(t, "export", "--store", path, "--project", "Checkout reliability", "--out", dir); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "decisions.md")); err != nil {
+		t.Error(err)
+	}
+	if _, err := runCLI(t, "export", "--store", path, "--project", "nope", "--out", dir); err == nil || !strings.Contains(err.Error(), "nope") {
+		t.Errorf("unknown project: %v", err)
+	}
+}
+
+func TestStoreInUse(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s.db")
+	s, err := store.Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := runCLI(t, "projects", "--store", path); err == nil || !strings.Contains(err.Error(), "in use") || !strings.Contains(err.Error(), path) {
+		t.Errorf("second open: %v", err)
+	}
+}
+
+func TestVersion(t *testing.T) {
+	out, err := runCLI(t, "--version")
+	if err != nil || strings.TrimSpace(out) != "pgrollout version "+version {
+		t.Errorf("%q %v", out, err)
+	}
+}
