@@ -151,19 +151,24 @@ kept in PATH instead, so decisions you change there survive a restart.`,
 	}
 }
 
-// ensureSample returns the store's checkout sample project, importing it first if it is not there.
+// ensureSample returns the store's checkout sample project (whatever it has
+// been renamed to), importing it first if the store has none.
 func ensureSample(ctx context.Context, s *store.Store) (string, error) {
+	ps, err := s.Projects(ctx)
+	if err != nil {
+		return "", err
+	}
+	for _, m := range ps {
+		if m.Sample {
+			return m.ID, nil
+		}
+	}
 	p, err := loadSample()
 	if err != nil {
 		return "", err
 	}
-	if m, err := s.FindProject(ctx, p.Meta.Name); err == nil && m.Sample {
-		return m.ID, nil
-	} else if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return "", err
-	}
 	p.Meta.CreatedAt = time.Now().UTC()
-	m, err := s.CreateProject(ctx, p)
+	m, err := s.ImportProject(ctx, p)
 	if err != nil {
 		return "", fmt.Errorf("import the checkout sample: %w", err)
 	}
@@ -211,6 +216,9 @@ func newExportCmd(g *globals) *cobra.Command {
 				return err
 			}
 			paths, err := report.Write(ctx, out, files, force)
+			if errors.Is(err, report.ErrExists) {
+				return fmt.Errorf("%w; use --force to overwrite", err)
+			}
 			if err != nil {
 				return err
 			}

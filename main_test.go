@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/pgrollout/pgrollout/store"
+	"github.com/pgrollout/pgrollout/workflow"
 )
 
 // runCLI runs the command line with args and returns what it printed.
@@ -80,6 +81,36 @@ func TestProjectsAndExportFromStore(t *testing.T) {
 	id2, err := ensureSample(context.Background(), s)
 	if err != nil || id1 != id2 {
 		t.Fatalf("second ensureSample: %s %s %v", id1, id2, err)
+	}
+	// A renamed sample is still the sample; its old name may go to another project.
+	ctx := context.Background()
+	if err := s.RenameProject(ctx, id1, "Checkout launch"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateProject(ctx, workflow.Project{Meta: workflow.ProjectMeta{Name: "Checkout reliability"}}); err != nil {
+		t.Fatal(err)
+	}
+	if id3, err := ensureSample(ctx, s); err != nil || id3 != id1 {
+		t.Fatalf("ensureSample after a rename: %s %v, want %s", id3, err, id1)
+	}
+	if err := s.DeleteProject(ctx, id1); err != nil {
+		t.Fatal(err)
+	}
+	id4, err := ensureSample(ctx, s)
+	if err != nil {
+		t.Fatalf("re-import beside a project holding the sample's name: %v", err)
+	}
+	if m, _ := s.FindProject(ctx, id4); m.Name != "Checkout reliability (2)" {
+		t.Errorf("re-imported sample named %q", m.Name)
+	}
+	// Back to one sample project under its own name for what follows.
+	for _, id := range []string{id4, "checkout-reliability-2"} {
+		if err := s.DeleteProject(ctx, id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := ensureSample(ctx, s); err != nil {
+		t.Fatal(err)
 	}
 	s.Close()
 

@@ -10,6 +10,7 @@ package sample
 import (
 	"embed"
 	"io/fs"
+	"path"
 )
 
 // checkout holds the sample project directory.
@@ -21,11 +22,15 @@ var checkout embed.FS
 // files have the names a project directory on disk would have:
 // "project.json", "notes.md", "schema.sql", "migrations/001_checkout_core.sql",
 // "audit/stats-snapshot.json", "staging/evidence.json" and "decisions.json".
-func Checkout() fs.FS {
-	sub, err := fs.Sub(checkout, "checkout")
-	if err != nil {
-		// fs.Sub fails only for an invalid directory name, which is fixed above.
-		panic("sample: " + err.Error())
+func Checkout() fs.FS { return rooted{} }
+
+// rooted serves the embedded files below checkout/ under their own names.
+type rooted struct{}
+
+// Open opens name relative to the sample directory.
+func (rooted) Open(name string) (fs.File, error) {
+	if !fs.ValidPath(name) {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrInvalid}
 	}
-	return sub
+	return checkout.Open(path.Join("checkout", name))
 }

@@ -47,6 +47,16 @@ func (s *Store) Projects(ctx context.Context) ([]workflow.ProjectMeta, error) {
 // appended when that is taken; CreatedAt is set to now when zero. The ID in
 // p.Meta is ignored.
 func (s *Store) CreateProject(ctx context.Context, p workflow.Project) (workflow.ProjectMeta, error) {
+	return s.create(ctx, p, false)
+}
+
+// ImportProject stores p like CreateProject, but when its name is taken it
+// picks the first free "Name (2)", "Name (3)", ... instead of refusing.
+func (s *Store) ImportProject(ctx context.Context, p workflow.Project) (workflow.ProjectMeta, error) {
+	return s.create(ctx, p, true)
+}
+
+func (s *Store) create(ctx context.Context, p workflow.Project, rename bool) (workflow.ProjectMeta, error) {
 	if err := p.Validate(); err != nil {
 		return workflow.ProjectMeta{}, fmt.Errorf("create project: %w", err)
 	}
@@ -56,14 +66,22 @@ func (s *Store) CreateProject(ctx context.Context, p workflow.Project) (workflow
 		m.CreatedAt = time.Now().UTC()
 	}
 	err := s.update(ctx, func(tx *bbolt.Tx) error {
-		if err := nameFree(tx, m.Name, ""); err != nil {
-			return err
+		base := m.Name
+		for n := 2; ; n++ {
+			err := nameFree(tx, m.Name, "")
+			if err == nil {
+				break
+			}
+			if !rename || !errors.Is(err, ErrExists) {
+				return err
+			}
+			m.Name = fmt.Sprintf("%s (%d)", base, n)
 		}
 		all := tx.Bucket([]byte(bucketProjects))
-		base := workflow.Slug(m.Name)
-		m.ID = base
+		slug := workflow.Slug(m.Name)
+		m.ID = slug
 		for n := 2; all.Bucket([]byte(m.ID)) != nil; n++ {
-			m.ID = fmt.Sprintf("%s-%d", base, n)
+			m.ID = fmt.Sprintf("%s-%d", slug, n)
 		}
 		pb, err := all.CreateBucket([]byte(m.ID))
 		if err != nil {

@@ -528,3 +528,23 @@ func assertDecision(t *testing.T, got, want workflow.Decision) {
 		}
 	}
 }
+
+func TestImportProjectPicksAFreeName(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTemp(t)
+	p := workflow.Project{Meta: workflow.ProjectMeta{Name: "Checkout"}}
+	var names []string
+	for range 3 {
+		m, err := s.ImportProject(ctx, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, m.Name+"="+m.ID)
+	}
+	if got := strings.Join(names, ","); got != "Checkout=checkout,Checkout (2)=checkout-2,Checkout (3)=checkout-3" {
+		t.Errorf("imported as %s", got)
+	}
+	if _, err := s.CreateProject(ctx, p); !errors.Is(err, ErrExists) {
+		t.Errorf("CreateProject with a taken name: %v", err)
+	}
+}

@@ -43,6 +43,8 @@ type App struct {
 	help      help.Model
 	status    string
 	statusErr bool
+	// listed is set once the first project list has arrived.
+	listed bool
 }
 
 // New builds the app for a store.
@@ -66,7 +68,7 @@ func (a *App) Init() tea.Cmd {
 		cmds = append(cmds, tea.RequestBackgroundColor)
 	}
 	if a.c.Opts.ProjectID != "" {
-		cmds = append(cmds, a.c.loadProject(a.c.Opts.ProjectID))
+		cmds = append(cmds, a.c.loadProject(a.c.Opts.ProjectID, true))
 	}
 	return tea.Batch(cmds...)
 }
@@ -121,8 +123,11 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, a.setProject(msg)
 	case projectsMsg:
 		cmd := a.projects.setProjects(msg.projects)
-		if !a.hasProject() && a.c.Opts.ProjectID == "" && len(msg.projects) == 1 {
-			return a, tea.Batch(cmd, a.c.loadProject(msg.projects[0].ID))
+		first := !a.listed
+		a.listed = true
+		if first && a.c.Opts.ProjectID == "" && len(msg.projects) == 1 {
+			// A store with one project opens it at start.
+			return a, tea.Batch(cmd, a.c.loadProject(msg.projects[0].ID, true))
 		}
 		return a, cmd
 	case projectsChangedMsg:
@@ -132,7 +137,7 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, a.broadcast(projectLoadedMsg{})
 	case decisionSavedMsg:
 		a.setStatus("saved: "+msg.decision.Title+" is "+msg.decision.State().Label(), false)
-		return a, tea.Batch(a.broadcast(msg), a.c.loadProject(a.c.Project.Meta.ID))
+		return a, tea.Batch(a.broadcast(msg), a.c.loadProject(a.c.Project.Meta.ID, false))
 	case decisionSaveFailedMsg:
 		return a, a.broadcast(msg)
 	case exportDoneMsg:
@@ -181,7 +186,10 @@ func (a *App) setProject(m projectLoadedMsg) tea.Cmd {
 		cmds = append(cmds, a.stages[i].setView(v))
 	}
 	if first {
-		a.mode, a.stage = modeStage, workflow.StageBuild
+		a.stage = workflow.StageBuild
+	}
+	if first || m.open {
+		a.mode = modeStage
 	}
 	return tea.Batch(cmds...)
 }
@@ -192,7 +200,7 @@ func (a *App) projectsChanged(m projectsChangedMsg) tea.Cmd {
 	cmds := []tea.Cmd{a.c.listProjects()}
 	switch {
 	case m.open != "":
-		cmds = append(cmds, a.c.loadProject(m.open))
+		cmds = append(cmds, a.c.loadProject(m.open, true))
 	case a.hasProject():
 		// The open project may have been renamed or deleted: reload it, or close it.
 		id := a.c.Project.Meta.ID
@@ -214,6 +222,7 @@ func (a *App) key(msg tea.KeyPressMsg) tea.Cmd {
 	if key.Matches(msg, k.ForceQuit) {
 		return tea.Quit
 	}
+	a.status = ""
 	if a.export != nil {
 		return a.exportUpdate(msg)
 	}
@@ -261,7 +270,6 @@ func (a *App) key(msg tea.KeyPressMsg) tea.Cmd {
 	default:
 		return s.update(msg)
 	}
-	a.status = ""
 	return nil
 }
 
@@ -446,21 +454,20 @@ func (a *App) helpKeys() helpKeys {
 	} else {
 		screenKeys = a.active().keys()
 	}
-	global := []key.Binding{k.Stage[0], k.NextStage, k.Decisions, k.Projects, k.Export, k.Help, k.Quit}
-	if !a.hasProject() {
-		global = []key.Binding{k.Help, k.Quit}
+	// Help and quit lead, so they show even when the line is cut at 80 columns.
+	short := append([]key.Binding{k.Help, k.Quit}, screenKeys...)
+	if a.hasProject() {
+		short = append(short, k.Stage[0], k.NextStage, k.Decisions, k.Projects, k.Export)
 	}
 	if a.export != nil || a.active().capturing() {
-		global = nil
+		short = screenKeys
 	}
 	return helpKeys{
-		short: append(screenKeys, global...),
+		short: short,
 		full: [][]key.Binding{
 			{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.Open, k.Back},
-			{k.Stage[0], k.NextStage, k.PrevStage, k.Decisions, k.Projects},
-			{k.Change, k.Accept, k.NeedEvidence, k.Block},
-			{k.New, k.Rename, k.Delete, k.AddSample},
-			{k.Export, k.Help, k.Quit, k.ForceQuit},
+			{k.Stage[0], k.NextStage, k.PrevStage, k.Decisions, k.Change, k.Accept, k.NeedEvidence, k.Block},
+			{k.Projects, k.New, k.Rename, k.Delete, k.AddSample, k.Export, k.Help, k.Quit, k.ForceQuit},
 		},
 	}
 }

@@ -16,6 +16,7 @@ type Backend interface {
 	Path() string
 	Projects(ctx context.Context) ([]workflow.ProjectMeta, error)
 	CreateProject(ctx context.Context, p workflow.Project) (workflow.ProjectMeta, error)
+	ImportProject(ctx context.Context, p workflow.Project) (workflow.ProjectMeta, error)
 	LoadProject(ctx context.Context, id string) (workflow.Project, error)
 	RenameProject(ctx context.Context, id, newName string) error
 	DeleteProject(ctx context.Context, id string) error

@@ -47,8 +47,15 @@ func (e *decisionEditor) open(d workflow.Decision, msg tea.KeyPressMsg) tea.Cmd 
 	e.form = newForm(e.c, "Change decision: "+d.Title,
 		"now "+d.State().Label()+"; owner and reason are required; the history keeps every change",
 		[]string{"Owner", "Reason"}, []string{d.Owner(), ""}).withChoice(state)
-	e.form.setWidth(e.c.Width / 2)
+	e.setWidth(e.c.Width)
 	return e.form.start(preset)
+}
+
+// setWidth fits the open dialog's fields to a screen width.
+func (e *decisionEditor) setWidth(w int) {
+	if e.form != nil {
+		e.form.setWidth(w / 2)
+	}
 }
 
 func (e *decisionEditor) active() bool { return e.form != nil }

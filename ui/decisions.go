@@ -74,7 +74,10 @@ func (s *decisionsScreen) refresh() tea.Cmd {
 	return s.pane.setItems(items)
 }
 
-func (s *decisionsScreen) setSize(w, h int) tea.Cmd { return s.pane.setSize(w, h) }
+func (s *decisionsScreen) setSize(w, h int) tea.Cmd {
+	s.editor.setWidth(w)
+	return s.pane.setSize(w, h)
+}
 
 func (s *decisionsScreen) capturing() bool { return s.editor.active() }
 

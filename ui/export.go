@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"errors"
+	"fmt"
 	"strings"
 
 	tea "charm.land/bubbletea/v2"
@@ -52,6 +54,9 @@ func (e *exportDialog) update(msg tea.Msg) (cancelled bool, cmd tea.Cmd) {
 				return errMsg{err}
 			}
 			paths, err := report.Write(c.Ctx, dir, files, false)
+			if errors.Is(err, report.ErrExists) {
+				return errMsg{fmt.Errorf("%w: choose another folder", err)}
+			}
 			if err != nil {
 				return errMsg{err}
 			}

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"slices"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -140,26 +141,25 @@ func (f *form) update(msg tea.Msg) (formResult, tea.Cmd) {
 	return formEditing, cmd
 }
 
-// cycle moves the choice with ←/→ or jumps to it with a, e or b.
+// cycle moves the choice with ←/→ or jumps to it with the accept, needs
+// evidence and block keys.
 func (f *form) cycle(msg tea.KeyPressMsg) {
+	k := f.c.Keys
 	states := workflow.DecisionStates()
-	i := 0
-	for j, s := range states {
-		if s == *f.choice {
-			i = j
-		}
-	}
-	switch msg.String() {
-	case "left", "h":
-		i = (i + len(states) - 1) % len(states)
-	case "right", "l", "space":
-		i = (i + 1) % len(states)
-	case "a":
+	i := slices.Index(states, *f.choice)
+	switch {
+	case key.Matches(msg, k.Accept):
 		i = 0
-	case "e":
+	case key.Matches(msg, k.NeedEvidence):
 		i = 1
-	case "b":
+	case key.Matches(msg, k.Block):
 		i = 2
+	case msg.String() == "left" || msg.String() == "h":
+		i = (i + len(states) - 1) % len(states)
+	case key.Matches(msg, k.Cycle):
+		i = (i + 1) % len(states)
+	default:
+		return
 	}
 	*f.choice = states[i]
 	f.err = ""
@@ -204,8 +204,8 @@ func (f *form) view(width int) string {
 // keys lists the form's bindings for the footer.
 func (f *form) keys() []key.Binding {
 	k := f.c.Keys
-	if f.choice != nil {
-		return []key.Binding{k.Cycle, k.NextField, k.Submit, k.Cancel}
+	if f.choice != nil && f.focus == 0 {
+		return []key.Binding{k.Cycle, k.Accept, k.NeedEvidence, k.Block, k.NextField, k.Submit, k.Cancel}
 	}
 	return []key.Binding{k.NextField, k.Submit, k.Cancel}
 }

@@ -75,7 +75,7 @@ func DefaultKeyMap() KeyMap {
 		PrevField:    b([]string{"shift+tab", "up"}, "shift+tab", "previous field"),
 		Submit:       b([]string{"enter"}, "enter", "save"),
 		Cancel:       b([]string{"esc"}, "esc", "cancel"),
-		Cycle:        b([]string{"left", "right"}, "←/→", "change state"),
+		Cycle:        b([]string{"left", "right", "h", "l", "space"}, "←/→", "change state"),
 	}
 	for i := range k.Stage {
 		n := string(rune('1' + i))

@@ -161,21 +161,13 @@ func (s *projectsScreen) done(fn func() (projectsChangedMsg, error)) tea.Cmd {
 // addSample imports the checkout sample as a new project.
 func (s *projectsScreen) addSample() tea.Cmd {
 	c := s.c
-	taken := map[string]bool{}
-	for _, p := range s.projects {
-		taken[strings.ToLower(p.Name)] = true
-	}
 	return func() tea.Msg {
 		p, err := c.Opts.Sample()
 		if err != nil {
 			return errMsg{err}
 		}
-		base := p.Meta.Name
-		for n := 2; taken[strings.ToLower(p.Meta.Name)]; n++ {
-			p.Meta.Name = fmt.Sprintf("%s (%d)", base, n)
-		}
 		p.Meta.CreatedAt = c.Opts.Now().UTC()
-		m, err := c.Opts.Store.CreateProject(c.Ctx, p)
+		m, err := c.Opts.Store.ImportProject(c.Ctx, p)
 		if err != nil {
 			return errMsg{err}
 		}
@@ -198,9 +190,16 @@ func (s *projectsScreen) keys() []key.Binding {
 	if s.form != nil {
 		return s.form.keys()
 	}
-	ks := []key.Binding{k.Up, k.Down, k.Open, k.New, k.Rename, k.Delete}
+	var ks []key.Binding
+	if len(s.projects) > 0 {
+		ks = []key.Binding{k.Up, k.Down, k.Open, k.Rename, k.Delete}
+	}
+	ks = append(ks, k.New)
 	if s.c.Opts.Sample != nil {
 		ks = append(ks, k.AddSample)
+	}
+	if s.c.Project.Meta.ID != "" {
+		ks = append(ks, k.Back)
 	}
 	return ks
 }

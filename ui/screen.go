@@ -26,6 +26,8 @@ type (
 	projectLoadedMsg struct {
 		project workflow.Project
 		views   []stages.View
+		// open is set when the user asked to open the project: show its stages.
+		open bool
 	}
 	// projectsMsg carries the store's project list.
 	projectsMsg struct{ projects []workflow.ProjectMeta }
@@ -44,14 +46,15 @@ type (
 	errMsg struct{ err error }
 )
 
-// loadProject reads a project and computes its stages off the UI path.
-func (c *Context) loadProject(id string) tea.Cmd {
+// loadProject reads a project and computes its stages off the UI path; open
+// says the user asked for it, so its stages are shown.
+func (c *Context) loadProject(id string, open bool) tea.Cmd {
 	return func() tea.Msg {
 		p, err := c.Opts.Store.LoadProject(c.Ctx, id)
 		if err != nil {
 			return errMsg{err}
 		}
-		return projectLoadedMsg{project: p, views: stages.Compute(p)}
+		return projectLoadedMsg{project: p, views: stages.Compute(p), open: open}
 	}
 }
 

@@ -50,7 +50,10 @@ func (s *stageScreen) setView(v stages.View) tea.Cmd {
 	return s.pane.setItems(items)
 }
 
-func (s *stageScreen) setSize(w, h int) tea.Cmd { return s.pane.setSize(w, h) }
+func (s *stageScreen) setSize(w, h int) tea.Cmd {
+	s.editor.setWidth(w)
+	return s.pane.setSize(w, h)
+}
 
 func (s *stageScreen) capturing() bool { return s.editor.active() }
 

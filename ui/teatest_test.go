@@ -28,7 +28,9 @@ func TestDemoFrames(t *testing.T) {
 	}{
 		{"build", "", "Why this work"},
 		{"review", "2", "ALTER TABLE orders"},
+		{"migration", "3", "Files apply in name order"},
 		{"validate", "4", "Not captured yet"},
+		{"audit", "5", "Statistics snapshot: checkout"},
 		{"compare", "6", "one accepted change, one evidence gap, one"},
 		{"decisions", "d", "Priya Raman"},
 	}

@@ -78,6 +78,9 @@ func localNames(files []File) ([]string, error) {
 	return names, nil
 }
 
+// ErrExists is returned when an export would overwrite a file without force.
+var ErrExists = errors.New("already exists")
+
 // checkTargets makes sure every name can be written: without force no file may
 // exist yet; with force an existing directory still cannot be replaced.
 func checkTargets(root *os.Root, dir string, names []string, force bool) error {
@@ -91,7 +94,7 @@ func checkTargets(root *os.Root, dir string, names []string, force bool) error {
 		case fi.IsDir():
 			return fmt.Errorf("report: %s is a directory, not a file", filepath.Join(dir, n))
 		case !force:
-			return fmt.Errorf("report: %s already exists; use --force to overwrite", filepath.Join(dir, n))
+			return fmt.Errorf("report: %s %w", filepath.Join(dir, n), ErrExists)
 		}
 	}
 	return nil

@@ -47,11 +47,11 @@ func TestWrite(t *testing.T) {
 		if err == nil {
 			t.Fatal("Write over an existing file without force succeeded")
 		}
-		if msg := err.Error(); !strings.Contains(msg, existing) || !strings.Contains(msg, "--force") {
-			t.Errorf("error %q should name %s and mention --force", msg, existing)
+		if msg := err.Error(); !strings.Contains(msg, existing) || !errors.Is(err, ErrExists) {
+			t.Errorf("error %q should name %s and be ErrExists", msg, existing)
 		}
 		if len(paths) != 0 {
-			t.Errorf("paths = %v, want md.None", paths)
+			t.Errorf("paths = %v, want none", paths)
 		}
 		assertFile(t, existing, "mine\n")
 		if _, err := os.Stat(filepath.Join(dir, "decisions.md")); !errors.Is(err, os.ErrNotExist) {
@@ -91,7 +91,7 @@ func TestWrite(t *testing.T) {
 			t.Errorf("err = %v, want context.Canceled", err)
 		}
 		if len(paths) != 0 {
-			t.Errorf("paths = %v, want md.None", paths)
+			t.Errorf("paths = %v, want none", paths)
 		}
 	})
 }

@@ -33,7 +33,11 @@ func Compute(p workflow.Project) []View {
 				items = append(items, workflow.DecisionItem(d))
 			}
 		}
-		views = append(views, View{Stage: s, Status: p.Status(s), Items: items, Err: err})
+		status := p.Status(s)
+		if err != nil {
+			status = workflow.StatusBlocked // its inputs cannot be read: nothing there can go ahead
+		}
+		views = append(views, View{Stage: s, Status: status, Items: items, Err: err})
 	}
 	return views
 }
