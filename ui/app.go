@@ -154,9 +154,6 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		a.setStatus(msg.err.Error(), true)
 		return a, nil
-	case statusMsg:
-		a.setStatus(msg.text, false)
-		return a, nil
 	case tea.KeyPressMsg:
 		return a, a.key(msg)
 	}

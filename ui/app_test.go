@@ -139,7 +139,7 @@ func exec(cmd tea.Cmd) []tea.Msg {
 	}
 	switch msg.(type) {
 	case renderedMsg, projectLoadedMsg, projectsMsg, projectsChangedMsg, projectClosedMsg,
-		decisionSavedMsg, decisionSaveFailedMsg, errMsg, statusMsg, exportDoneMsg:
+		decisionSavedMsg, decisionSaveFailedMsg, errMsg, exportDoneMsg:
 		return []tea.Msg{msg}
 	}
 	return nil // terminal queries, cursor blinks

@@ -40,8 +40,6 @@ type (
 	projectClosedMsg struct{}
 	// decisionSavedMsg says a decision change was stored.
 	decisionSavedMsg struct{ decision workflow.Decision }
-	// statusMsg is a one-line confirmation for the footer.
-	statusMsg struct{ text string }
 	// errMsg is an error for the footer.
 	errMsg struct{ err error }
 )

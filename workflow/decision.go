@@ -173,8 +173,3 @@ func CountDecisions(ds []Decision) Tally {
 	}
 	return t
 }
-
-// String renders the tally as "1 accepted, 1 needs evidence, 1 blocked/rejected".
-func (t Tally) String() string {
-	return fmt.Sprintf("%d accepted, %d needs evidence, %d blocked/rejected", t.Accepted, t.NeedsEvidence, t.Blocked)
-}
