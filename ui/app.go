@@ -133,8 +133,9 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case projectsChangedMsg:
 		return a, a.projectsChanged(msg)
 	case projectClosedMsg:
-		a.c.Project, a.c.Views, a.mode = workflow.Project{}, nil, modeProjects
-		return a, a.broadcast(projectLoadedMsg{})
+		cmd := a.setProject(projectLoadedMsg{})
+		a.mode = modeProjects
+		return a, cmd
 	case decisionSavedMsg:
 		a.setStatus("saved: "+msg.decision.Title+" is "+msg.decision.State().Label(), false)
 		return a, tea.Batch(a.broadcast(msg), a.c.loadProject(a.c.Project.Meta.ID, false))
@@ -179,8 +180,12 @@ func (a *App) setProject(m projectLoadedMsg) tea.Cmd {
 	first := a.c.Project.Meta.ID != m.project.Meta.ID
 	a.c.Project, a.c.Views = m.project, m.views
 	cmds := []tea.Cmd{a.decisions.refresh(), a.projects.setProjects(a.projects.projects)}
-	for i, v := range m.views {
-		cmds = append(cmds, a.stages[i].setView(v))
+	for i, s := range a.stages {
+		var v stages.View // a closed project leaves every stage empty
+		if i < len(m.views) {
+			v = m.views[i]
+		}
+		cmds = append(cmds, s.setView(v))
 	}
 	if first {
 		a.stage = workflow.StageBuild
@@ -254,9 +259,9 @@ func (a *App) key(msg tea.KeyPressMsg) tea.Cmd {
 	case stageKey(k, msg) >= 0:
 		a.mode, a.stage = modeStage, workflow.Stage(stageKey(k, msg))
 	case key.Matches(msg, k.NextStage):
-		a.mode, a.stage = modeStage, (a.stage+1)%6
+		a.mode, a.stage = modeStage, a.stage.Next()
 	case key.Matches(msg, k.PrevStage):
-		a.mode, a.stage = modeStage, (a.stage+5)%6
+		a.mode, a.stage = modeStage, a.stage.Prev()
 	case key.Matches(msg, k.Decisions):
 		a.mode = modeDecisions
 	case key.Matches(msg, k.Export):

@@ -46,6 +46,12 @@ func (s Stage) String() string {
 	return "Stage(" + strconv.Itoa(int(s)) + ")"
 }
 
+// Next is the stage after s; Compare wraps around to Build.
+func (s Stage) Next() Stage { return (s + 1) % Stage(len(Stages())) }
+
+// Prev is the stage before s; Build wraps around to Compare.
+func (s Stage) Prev() Stage { return (s + Stage(len(Stages())) - 1) % Stage(len(Stages())) }
+
 // Valid reports whether s is one of the six stages.
 func (s Stage) Valid() bool { return s >= StageBuild && s <= StageCompare }
 

@@ -97,6 +97,9 @@ func TestStageText(t *testing.T) {
 	if _, err := Stage(9).MarshalText(); err == nil {
 		t.Error("stage 9 encoded")
 	}
+	if StageCompare.Next() != StageBuild || StageBuild.Prev() != StageCompare || StageReview.Next() != StageMigration {
+		t.Error("Next/Prev do not walk the six stages in a ring")
+	}
 	if _, err := ParseStage("deploy"); err == nil {
 		t.Error("deploy is not a stage")
 	}
