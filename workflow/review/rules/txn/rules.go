@@ -1,0 +1,9 @@
+// Package txn holds review rules; see Rules.
+package txn
+
+import "github.com/pgrollout/pgrollout/workflow/review/rule"
+
+// Rules returns the rules of this group.
+func Rules() []rule.Rule {
+	return nil
+}

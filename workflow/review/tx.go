@@ -1,0 +1,84 @@
+package review
+
+import (
+	"slices"
+	"strings"
+
+	pg_query "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/pgrollout/pgrollout/workflow/locks"
+	"github.com/pgrollout/pgrollout/workflow/review/rule"
+)
+
+// txTracker follows the transaction state through a file, statement by statement.
+type txTracker struct {
+	wrapped bool
+	s       rule.TxState
+}
+
+func newTxTracker(wrapped bool) *txTracker {
+	t := &txTracker{wrapped: wrapped}
+	t.s.InTransaction = wrapped
+	t.s.Altered = map[string]int{}
+	return t
+}
+
+// state returns a copy of the current state for a rule to read.
+func (t *txTracker) state() rule.TxState {
+	s := t.s
+	s.AccessExclusive = slices.Clone(s.AccessExclusive)
+	s.EnumValues = slices.Clone(s.EnumValues)
+	s.Altered = make(map[string]int, len(t.s.Altered))
+	for k, v := range t.s.Altered {
+		s.Altered[k] = v
+	}
+	return s
+}
+
+// after moves the state past the statement c reviewed.
+func (t *txTracker) after(c *rule.Context) {
+	switch n := c.Stmt.Node.GetNode().(type) {
+	case *pg_query.Node_TransactionStmt:
+		switch n.TransactionStmt.Kind {
+		case pg_query.TransactionStmtKind_TRANS_STMT_BEGIN, pg_query.TransactionStmtKind_TRANS_STMT_START:
+			t.s.Depth++
+			t.s.InTransaction, t.s.Explicit = true, true
+		case pg_query.TransactionStmtKind_TRANS_STMT_COMMIT, pg_query.TransactionStmtKind_TRANS_STMT_ROLLBACK,
+			pg_query.TransactionStmtKind_TRANS_STMT_COMMIT_PREPARED, pg_query.TransactionStmtKind_TRANS_STMT_ROLLBACK_PREPARED,
+			pg_query.TransactionStmtKind_TRANS_STMT_PREPARE:
+			t.s.Depth = max(0, t.s.Depth-1)
+			t.s.Explicit = false
+			t.s.InTransaction = t.wrapped
+			t.endTransaction()
+		}
+		return
+	case *pg_query.Node_VariableSetStmt:
+		switch strings.ToLower(n.VariableSetStmt.Name) {
+		case "lock_timeout":
+			t.s.LockTimeout = true
+		case "statement_timeout":
+			t.s.StatementTimeout = true
+		}
+	case *pg_query.Node_AlterTableStmt:
+		t.s.Altered[c.Stmt.Target]++
+	case *pg_query.Node_AlterEnumStmt:
+		if a := n.AlterEnumStmt; a.NewVal != "" && a.OldVal == "" {
+			t.s.EnumValues = append(t.s.EnumValues, c.Stmt.Target+"."+a.NewVal)
+		}
+	}
+	for _, e := range c.Facts.Effects {
+		if e.Mode == locks.AccessExclusive && t.s.InTransaction && !slices.Contains(t.s.AccessExclusive, e.Relation) {
+			t.s.AccessExclusive = append(t.s.AccessExclusive, e.Relation)
+		}
+	}
+	if !t.s.InTransaction {
+		// Outside a transaction each statement commits on its own.
+		t.endTransaction()
+	}
+}
+
+// endTransaction releases what a transaction held.
+func (t *txTracker) endTransaction() {
+	t.s.AccessExclusive = nil
+	t.s.EnumValues = nil
+}

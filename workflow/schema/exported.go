@@ -1,0 +1,42 @@
+package schema
+
+import pg_query "github.com/pganalyze/pg_query_go/v6"
+
+// Expr renders an expression node of the statement as SQL ("now()",
+// "status = 'paid'"); it falls back to the source text of the statement when
+// the node cannot be deparsed.
+func (s Statement) Expr(n *pg_query.Node) string {
+	if n == nil {
+		return ""
+	}
+	out, err := deparseExpr(n, s.version)
+	if err != nil {
+		return s.Text
+	}
+	return out
+}
+
+// TypeString renders a type the way people write it: "varchar(64)",
+// "timestamptz", "bigint", "numeric(12,2)".
+func TypeString(t *pg_query.TypeName) string { return typeString(t) }
+
+// Deparse renders statement nodes (built or edited from this statement's
+// tree) as SQL, each ending in a semicolon, joined by newlines.
+func (s Statement) Deparse(nodes ...*pg_query.Node) (string, error) {
+	var raws []*pg_query.RawStmt
+	for _, n := range nodes {
+		raws = append(raws, &pg_query.RawStmt{Stmt: n})
+	}
+	out := ""
+	for _, r := range raws {
+		sql, err := pg_query.Deparse(&pg_query.ParseResult{Version: s.version, Stmts: []*pg_query.RawStmt{r}})
+		if err != nil {
+			return "", err
+		}
+		if out != "" {
+			out += "\n"
+		}
+		out += sql + ";"
+	}
+	return out, nil
+}
