@@ -3,6 +3,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"os/signal"
 	"os/user"
 	"path/filepath"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -22,6 +24,9 @@ import (
 	"github.com/pgrollout/pgrollout/workflow"
 	"github.com/pgrollout/pgrollout/workflow/inputs"
 	"github.com/pgrollout/pgrollout/workflow/report"
+	"github.com/pgrollout/pgrollout/workflow/review"
+	"github.com/pgrollout/pgrollout/workflow/review/config"
+	"github.com/pgrollout/pgrollout/workflow/review/format"
 )
 
 const version = "0.1.0"
@@ -30,10 +35,30 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	err := newRootCmd().ExecuteContext(ctx)
 	stop()
-	if err != nil {
+	var ex exitError
+	switch {
+	case errors.As(err, &ex):
+		if ex.err != nil {
+			fmt.Fprintln(os.Stderr, "pgrollout:", ex.err)
+		}
+		os.Exit(ex.code)
+	case err != nil:
 		fmt.Fprintln(os.Stderr, "pgrollout:", err)
 		os.Exit(1)
 	}
+}
+
+// exitError ends the program with a given exit code; err, when set, is printed.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e exitError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit status %d", e.code)
+	}
+	return e.err.Error()
 }
 
 // globals are the flags every command shares.
@@ -67,7 +92,7 @@ Run without a command to open the terminal app on your store.`,
 	}
 	root.PersistentFlags().StringVar(&g.storePath, "store", "", "store file (default $XDG_DATA_HOME/pgrollout/pgrollout.db or ~/.local/share/pgrollout/pgrollout.db)")
 	root.PersistentFlags().BoolVar(&g.noColor, "no-color", false, "plain output without colours (also NO_COLOR)")
-	root.AddCommand(newDemoCmd(g), newExportCmd(g), newProjectsCmd(g))
+	root.AddCommand(newDemoCmd(g), newExportCmd(g), newProjectsCmd(g), newReviewCmd())
 	return root
 }
 
@@ -271,4 +296,101 @@ func printProjects(w io.Writer, path string, ps []workflow.ProjectMeta) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", p.ID, name, p.CreatedAt.UTC().Format("2006-01-02"), p.Description)
 	}
 	return tw.Flush()
+}
+
+func newReviewCmd() *cobra.Command {
+	var (
+		outFormat string
+		pgVersion int
+		baselines []string
+		runner    string
+		exclude   []string
+		failOn    string
+	)
+	cmd := &cobra.Command{
+		Use:   "review [flags] FILE...",
+		Short: "Review migration SQL for lock, rewrite, breaking-change and design risks",
+		Long: `Review parses each file with PostgreSQL's parser, replays the baseline and the
+change into a schema model, and reports what each statement risks: the lock it
+takes and what that blocks, rewrites and scans, breaking changes, and design
+gaps, each with a safe alternative as SQL. "-" reads standard input.
+
+Settings come from .pgrollout.toml, found upward from the working directory
+(pg_version, excluded_rules, runner); flags override it.
+
+Exit status: 0 clean, 1 findings at or above --fail-on, 2 unreadable input or
+a syntax error.`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := config.Find(".")
+			if err != nil {
+				return exitError{2, err}
+			}
+			o := review.Options{PGVersion: cfg.PGVersion, Exclude: cfg.ExcludedRules}
+			if cmd.Flags().Changed("pg-version") {
+				o.PGVersion = pgVersion
+			}
+			o.Exclude = append(o.Exclude, exclude...)
+			if r := cmp.Or(runner, cfg.Runner); r != "" {
+				if o.Runner, err = review.ParseRunner(r); err != nil {
+					return exitError{2, err}
+				}
+			}
+			threshold, err := workflow.ParseSeverity(failOn)
+			if err != nil || threshold == workflow.SeverityInfo {
+				return exitError{2, fmt.Errorf("--fail-on takes warning or error, not %q", failOn)}
+			}
+			if o.Baseline, err = readSources(cmd.InOrStdin(), baselines); err != nil {
+				return exitError{2, err}
+			}
+			files, err := readSources(cmd.InOrStdin(), args)
+			if err != nil {
+				return exitError{2, err}
+			}
+			res, err := review.Review(files, o)
+			if err != nil {
+				return exitError{2, err}
+			}
+			sources := map[string]string{}
+			for _, f := range files {
+				sources[f.Name] = f.Text
+			}
+			if err := format.Write(cmd.OutOrStdout(), outFormat, res, sources, version); err != nil {
+				return exitError{2, err}
+			}
+			for _, f := range res.Findings {
+				if f.Severity.Rank() >= threshold.Rank() {
+					return exitError{code: 1}
+				}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&outFormat, "format", "text", "output format: "+strings.Join(format.Names(), ", "))
+	cmd.Flags().IntVar(&pgVersion, "pg-version", review.DefaultPGVersion, "target PostgreSQL major version")
+	cmd.Flags().StringArrayVar(&baselines, "baseline", nil, "schema dump or earlier migrations replayed first (repeatable)")
+	cmd.Flags().StringVar(&runner, "runner", "", "migration runner: plain, golang-migrate, flyway, sqitch, assume-in-transaction")
+	cmd.Flags().StringSliceVar(&exclude, "exclude", nil, "rule ids not to run (comma-separated)")
+	cmd.Flags().StringVar(&failOn, "fail-on", "warning", "lowest severity that makes the exit status 1: warning or error")
+	return cmd
+}
+
+// readSources reads SQL files; "-" is standard input, read once.
+func readSources(stdin io.Reader, names []string) ([]review.Source, error) {
+	var out []review.Source
+	for _, n := range names {
+		var data []byte
+		var err error
+		if n == "-" {
+			data, err = io.ReadAll(stdin)
+			n = "stdin"
+		} else {
+			data, err = os.ReadFile(n)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", n, err)
+		}
+		out = append(out, review.Source{Name: n, Text: string(data)})
+	}
+	return out, nil
 }

@@ -104,8 +104,10 @@ func (m Mode) Blocks() string {
 		return "writes"
 	case m == None:
 		return "nothing"
+	case m.ConflictsWith(ShareUpdateExclusive):
+		return "schema changes and VACUUM, not reads or writes"
 	}
-	return "other schema changes and VACUUM only"
+	return "schema changes only, not reads or writes"
 }
 
 // Dangerous reports whether the mode blocks application reads or writes.

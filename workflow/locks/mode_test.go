@@ -34,8 +34,9 @@ func TestBlocks(t *testing.T) {
 		Exclusive:            "writes",
 		ShareRowExclusive:    "writes",
 		Share:                "writes",
-		ShareUpdateExclusive: "other schema changes and VACUUM only",
-		AccessShare:          "other schema changes and VACUUM only",
+		ShareUpdateExclusive: "schema changes and VACUUM, not reads or writes",
+		RowExclusive:         "schema changes only, not reads or writes",
+		AccessShare:          "schema changes only, not reads or writes",
 		None:                 "nothing",
 	}
 	for m, want := range tests {
