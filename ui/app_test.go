@@ -543,3 +543,41 @@ func TestDetailFocusScrolls(t *testing.T) {
 		t.Error("j did not move the list")
 	}
 }
+
+func TestDecideAFinding(t *testing.T) {
+	s, id := sampleStore(t)
+	a := start(t, testOptions(s, id), 120, 40)
+	run(t, a, press("2")) // Review: findings first
+	it, ok := a.stages[workflow.StageReview].pane.selected()
+	if !ok || !strings.HasPrefix(it.ID, "finding:") || it.Decision == nil {
+		t.Fatalf("first review row is not a finding: %+v", it)
+	}
+	key := strings.TrimPrefix(it.ID, "finding:")
+	_, decided := a.c.Project.Decision(it.Decision.ID)
+	run(t, a, press("e"))
+	run(t, a, typeText("dba")...)
+	run(t, a, press("tab"))
+	run(t, a, typeText("needs the EXPLAIN")...)
+	run(t, a, press("enter"))
+	if a.stages[workflow.StageReview].capturing() {
+		t.Fatalf("form still open:\n%s", frame(a))
+	}
+	p, err := s.LoadProject(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found bool
+	for _, d := range p.Decisions {
+		if len(d.Findings) > 0 && d.Findings[len(d.Findings)-1] == key || (decided && d.ID == it.Decision.ID) {
+			found = d.State() == workflow.NeedsEvidence && d.Reason() == "needs the EXPLAIN"
+		}
+	}
+	if !found {
+		t.Fatalf("no needs-evidence decision stored for finding %s: %+v", key, p.Decisions)
+	}
+	// The row now shows the decision, found again by the finding's key.
+	row, _ := a.stages[workflow.StageReview].pane.selected()
+	if row.ID != it.ID || row.Badge != "needs evidence" {
+		t.Errorf("after deciding, the row is %s with badge %q", row.ID, row.Badge)
+	}
+}

@@ -20,6 +20,7 @@ type Backend interface {
 	LoadProject(ctx context.Context, id string) (workflow.Project, error)
 	RenameProject(ctx context.Context, id, newName string) error
 	DeleteProject(ctx context.Context, id string) error
+	AddDecision(ctx context.Context, projectID string, d workflow.Decision) error
 	AppendDecisionChange(ctx context.Context, projectID, decisionID string, c workflow.DecisionChange) (workflow.Decision, error)
 }
 

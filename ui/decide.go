@@ -2,7 +2,6 @@ package ui
 
 import (
 	"fmt"
-	"strings"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -14,10 +13,10 @@ import (
 // and the stage screens: state, owner and reason, all required, saved as one
 // appended history entry.
 type decisionEditor struct {
-	c          *Context
-	form       *form
-	decisionID string
-	saving     bool
+	c      *Context
+	form   *form
+	target workflow.Decision
+	saving bool
 }
 
 // decisionSaveFailedMsg reports a refused or failed save; the dialog stays open.
@@ -43,7 +42,7 @@ func (e *decisionEditor) open(d workflow.Decision, msg tea.KeyPressMsg) tea.Cmd 
 	default:
 		preset = false
 	}
-	e.decisionID = d.ID
+	e.target = d
 	e.form = newForm(e.c, "Change decision: "+d.Title,
 		"now "+d.State().Label()+"; owner and reason are required; the history keeps every change",
 		[]string{"Owner", "Reason"}, []string{d.Owner(), ""}).withChoice(state)
@@ -126,9 +125,21 @@ func (e *decisionEditor) submit() tea.Cmd {
 		return nil
 	}
 	e.saving = true
-	c, pid, did := e.c, e.c.Project.Meta.ID, e.decisionID
+	c, pid, target := e.c, e.c.Project.Meta.ID, e.target
+	_, stored := c.Project.Decision(target.ID)
 	return func() tea.Msg {
-		d, err := c.Opts.Store.AppendDecisionChange(c.Ctx, pid, did, ch)
+		if !stored {
+			// A finding's first decision: created with its first change in one write.
+			d, err := target.Change(ch)
+			if err == nil {
+				err = c.Opts.Store.AddDecision(c.Ctx, pid, d)
+			}
+			if err != nil {
+				return decisionSaveFailedMsg{fmt.Errorf("not saved: %w", err)}
+			}
+			return decisionSavedMsg{d}
+		}
+		d, err := c.Opts.Store.AppendDecisionChange(c.Ctx, pid, target.ID, ch)
 		if err != nil {
 			return decisionSaveFailedMsg{fmt.Errorf("not saved: %w", err)}
 		}
@@ -138,15 +149,12 @@ func (e *decisionEditor) submit() tea.Cmd {
 
 func (e *decisionEditor) view(width int) string { return e.form.view(width) }
 
-// decisionAt returns the decision behind a pane's selected row, if it is one.
+// decisionAt returns the decision the pane's selected row is decided
+// through, if it has one.
 func (c *Context) decisionAt(p *pane) (workflow.Decision, bool) {
 	it, ok := p.selected()
-	if !ok {
+	if !ok || it.Decision == nil {
 		return workflow.Decision{}, false
 	}
-	id, ok := strings.CutPrefix(it.ID, workflow.DecisionItemPrefix)
-	if !ok {
-		return workflow.Decision{}, false
-	}
-	return c.Project.Decision(id)
+	return *it.Decision, true
 }

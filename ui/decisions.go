@@ -40,10 +40,10 @@ func (s *decisionsScreen) header(width int) string {
 
 // row draws one decision: state, title, owner and the first line of the reason.
 func (s *decisionsScreen) row(it workflow.Item, sel bool, width int) string {
-	d, ok := s.c.Project.Decision(strings.TrimPrefix(it.ID, workflow.DecisionItemPrefix))
-	if !ok {
+	if it.Decision == nil {
 		return ""
 	}
+	d := *it.Decision
 	st := s.c.Styles
 	sw, tw, ow, rw := columns(width)
 	mark, title := "  ", st.Row

@@ -15,6 +15,10 @@ type Item struct {
 	Tone Tone
 	// Detail is the item's markdown body.
 	Detail string
+	// Decision, when set, is the decision the row is decided through: the
+	// decision itself for a decision row, the decision resting on a finding,
+	// or a new, undecided one (no history yet) to create for it.
+	Decision *Decision
 }
 
 // Tone classifies a badge for display.
@@ -46,10 +50,11 @@ const DecisionItemPrefix = "decision:"
 // its owner, reason, links and history as the detail.
 func DecisionItem(d Decision) Item {
 	return Item{
-		ID:     DecisionItemPrefix + d.ID,
-		Title:  d.Title,
-		Badge:  strings.TrimSuffix(d.State().Label(), "/rejected"),
-		Tone:   ToneOf(d.State()),
-		Detail: DecisionMarkdown(d, 1),
+		ID:       DecisionItemPrefix + d.ID,
+		Title:    d.Title,
+		Badge:    strings.TrimSuffix(d.State().Label(), "/rejected"),
+		Tone:     ToneOf(d.State()),
+		Detail:   DecisionMarkdown(d, 1),
+		Decision: &d,
 	}
 }

@@ -29,15 +29,19 @@ func Statements(p workflow.Project) ([]schema.Statement, error) {
 	return out, nil
 }
 
-// Items returns one item per migration statement: titled with its file,
-// line and kind, badged with its kind, and detailing its position, target
-// and text. A project without migrations has no items.
+// Items returns the review's findings, most severe first, each showing the
+// decision that rests on it, then one item per migration statement. A project
+// without migrations has no items.
 func Items(p workflow.Project) ([]workflow.Item, error) {
 	files, err := migration.Files(p)
 	if err != nil {
 		return nil, fmt.Errorf("review: %w", err)
 	}
-	var items []workflow.Item
+	res, err := ReviewProject(p)
+	if err != nil {
+		return nil, err
+	}
+	items := findingItems(p, res.Findings)
 	for _, f := range files {
 		for i, st := range f.Statements {
 			items = append(items, statementItem(f.Doc.Name, i, st))
