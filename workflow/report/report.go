@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/pgrollout/pgrollout/workflow"
+	"github.com/pgrollout/pgrollout/workflow/review"
+	"github.com/pgrollout/pgrollout/workflow/review/format"
 )
 
 // File is one rendered handoff file.
@@ -70,10 +72,26 @@ func renderers() []renderer {
 			render:  renderDecisions,
 		},
 		{
+			name:    "review.md",
+			title:   "SQL review",
+			summary: "Every finding of the migration review: lock and what it blocks, why it matters, and the safe SQL.",
+			render:  renderReview,
+		},
+		{
 			name:    "README.md",
 			title:   "Handoff index",
 			summary: "Where the project stands: stage statuses, the handoff files and the decisions at a glance.",
 			render:  renderReadme,
 		},
 	}
+}
+
+// renderReview writes review.md: the project's migrations reviewed against
+// its schema draft.
+func renderReview(in input) ([]byte, error) {
+	res, err := review.ReviewProject(in.project)
+	if err != nil {
+		return nil, err
+	}
+	return []byte(format.Markdown(res)), nil
 }
