@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"context"
 	"os"
 	"path/filepath"
@@ -146,5 +147,89 @@ func TestVersion(t *testing.T) {
 	out, err := runCLI(t, "--version")
 	if err != nil || strings.TrimSpace(out) != "pgrollout version "+version {
 		t.Errorf("%q %v", out, err)
+	}
+}
+
+// exitCode is the status main would exit with for err.
+func exitCode(err error) int {
+	var ex exitError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &ex):
+		return ex.code
+	}
+	return 1
+}
+
+func TestReviewExitCodes(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, text string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	base := write("base.sql", "CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint);\n")
+	risky := write("risky.sql", "CREATE INDEX orders_customer_idx ON orders (customer_id);\n")
+	clean := write("clean.sql", "SELECT 1;\n")
+	broken := write("broken.sql", "SELECT 1;\n\nALTER TABLE orders ADD COLUMN;\n")
+	tests := []struct {
+		name string
+		args []string
+		code int
+		out  string
+	}{
+		{"clean", []string{"review", clean}, 0, "no findings in 1 statement"},
+		{"findings", []string{"review", "--baseline", base, risky}, 1, "require-concurrent-index-creation"},
+		{"below fail-on", []string{"review", "--baseline", base, "--fail-on", "error", "--exclude", "index-without-query-evidence", risky}, 0, "require-concurrent-index-creation"},
+		{"excluded", []string{"review", "--baseline", base, "--exclude", "require-concurrent-index-creation,index-without-query-evidence,require-lock-timeout,require-statement-timeout,prefer-robust-stmts", risky}, 0, ""},
+		{"syntax error", []string{"review", broken}, 2, ""},
+		{"missing file", []string{"review", filepath.Join(dir, "nope.sql")}, 2, ""},
+		{"bad format", []string{"review", "--format", "xml", clean}, 2, ""},
+		{"bad fail-on", []string{"review", "--fail-on", "info", clean}, 2, ""},
+		{"json", []string{"review", "--format", "json", "--baseline", base, risky}, 1, `"rule": "require-concurrent-index-creation"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, err := runCLI(t, tt.args...)
+			if got := exitCode(err); got != tt.code {
+				t.Fatalf("exit %d (%v), want %d\n%s", got, err, tt.code, out)
+			}
+			if !strings.Contains(out, tt.out) {
+				t.Errorf("output lacks %q:\n%s", tt.out, out)
+			}
+		})
+	}
+	_, err := runCLI(t, "review", broken)
+	if err == nil || !strings.Contains(err.Error(), "broken.sql:3:") || !strings.Contains(err.Error(), "syntax error") {
+		t.Errorf("syntax error message: %v", err)
+	}
+}
+
+func TestReviewStdinAndConfig(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, ".pgrollout.toml"), []byte("excluded_rules = [\"require-concurrent-index-creation\"]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(dir)
+	cmd := newRootCmd()
+	var out bytes.Buffer
+	cmd.SetOut(&out)
+	cmd.SetIn(strings.NewReader("CREATE INDEX ix ON orders (customer_id);\n"))
+	cmd.SetArgs([]string{"review", "--format", "json", "-"})
+	_ = cmd.ExecuteContext(context.Background())
+	if strings.Contains(out.String(), "require-concurrent-index-creation") {
+		t.Errorf("the config's excluded rule ran:\n%s", out.String())
+	}
+	if !strings.Contains(out.String(), "[") {
+		t.Errorf("no JSON array from stdin:\n%s", out.String())
+	}
+	if err := os.WriteFile(filepath.Join(dir, ".pgrollout.toml"), []byte("runner = \"liquibase\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := runCLI(t, "review", "-"); exitCode(err) != 2 || !strings.Contains(err.Error(), "liquibase") {
+		t.Errorf("bad runner in config: %v", err)
 	}
 }
