@@ -127,7 +127,7 @@ func Review(files []Source, o Options) (Result, error) {
 			return Result{}, err
 		}
 		for _, st := range stmts {
-			_ = model.Apply(st) // the model follows what it can; the rules treat the rest as unknown
+			_ = model.ApplyPartial(st) // the model follows what it can; the rules treat the rest as unknown
 		}
 	}
 	rules := enabled(o.Exclude)
@@ -147,9 +147,10 @@ func Review(files []Source, o Options) (Result, error) {
 			runner = RunnerPlain
 		}
 		tx := newTxTracker(runner.wraps(len(stmts)))
+		byTable := rule.NewStatementIndex(stmts)
 		for i, st := range stmts {
 			c := &rule.Context{
-				Stmt: st, Statements: stmts, Index: i, Model: model,
+				Stmt: st, Statements: stmts, Index: i, ByTable: byTable, Model: model,
 				Facts: locks.Classify(st, model, o.pg()), Tx: tx.state(),
 				PG: o.pg(), Runner: string(runner), Created: created,
 			}
@@ -163,7 +164,7 @@ func Review(files []Source, o Options) (Result, error) {
 			}
 			tx.after(c)
 			rememberCreated(created, st)
-			_ = model.Apply(st)
+			_ = model.ApplyPartial(st)
 		}
 		res.Statements += len(stmts)
 	}
@@ -185,7 +186,7 @@ func enabled(exclude []string) []rule.Rule {
 func rememberCreated(created map[string]bool, st schema.Statement) {
 	switch st.Node.GetNode().(type) {
 	case *pg_query.Node_CreateStmt, *pg_query.Node_CreateTableAsStmt:
-		created[schema.ParseQualifiedName(st.Target).String()] = true
+		created[rule.TableKey(st.Target)] = true
 	}
 }
 

@@ -23,15 +23,12 @@ func newTxTracker(wrapped bool) *txTracker {
 	return t
 }
 
-// state returns a copy of the current state for a rule to read.
+// state returns the current state for the rules to read. The slices are
+// copied; the Altered map is shared and must only be read.
 func (t *txTracker) state() rule.TxState {
 	s := t.s
 	s.AccessExclusive = slices.Clone(s.AccessExclusive)
 	s.EnumValues = slices.Clone(s.EnumValues)
-	s.Altered = make(map[string]int, len(t.s.Altered))
-	for k, v := range t.s.Altered {
-		s.Altered[k] = v
-	}
 	return s
 }
 

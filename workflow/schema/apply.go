@@ -67,6 +67,19 @@ func (m *Model) Apply(st Statement) error {
 	return nil
 }
 
+// ApplyPartial replays one statement like Apply, but without the safety
+// copy: when the statement conflicts with the model, the parts applied before
+// the conflict stay. It costs nothing per statement, where Apply copies the
+// whole model; the review, which follows what it can of long migrations,
+// uses it.
+func (m *Model) ApplyPartial(st Statement) error {
+	a := applier{m: m, version: st.version}
+	if err := a.apply(st.Node); err != nil {
+		return &ApplyError{Pos: st.Pos, Kind: st.Kind, Err: err}
+	}
+	return nil
+}
+
 // applier replays statements into m; version is the parse tree version used
 // to deparse expressions.
 type applier struct {

@@ -478,3 +478,26 @@ func TestLookups(t *testing.T) {
 		t.Errorf("ReferencesTo(customers) = %+v", refs)
 	}
 }
+
+func TestApplyPartialKeepsWhatItApplied(t *testing.T) {
+	stmts, err := Split("t.sql", "CREATE TABLE t (a int);\nALTER TABLE t ADD COLUMN b int, ADD COLUMN a int;\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &Model{}
+	if err := m.ApplyPartial(stmts[0]); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.ApplyPartial(stmts[1]); err == nil {
+		t.Fatal("adding a column twice should fail")
+	}
+	if m.Table("t").Column("b") == nil {
+		t.Error("ApplyPartial dropped the subcommand it had applied")
+	}
+	m2 := &Model{}
+	_ = m2.Apply(stmts[0])
+	_ = m2.Apply(stmts[1])
+	if m2.Table("t").Column("b") != nil {
+		t.Error("Apply kept part of a failed statement")
+	}
+}

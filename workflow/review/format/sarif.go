@@ -78,12 +78,19 @@ func sarifLevel(s workflow.Severity) string {
 	return "warning"
 }
 
-// writeSARIF writes a SARIF 2.1.0 log with every rule described and one
-// result per finding.
+// writeSARIF writes a SARIF 2.1.0 log describing the rules that fired and
+// one result per finding.
 func writeSARIF(w io.Writer, res review.Result, version string) error {
-	driver := sarifDriver{Name: "pgrollout", Version: version}
+	driver := sarifDriver{Name: "pgrollout", Version: version, Rules: []sarifRule{}}
 	index := map[string]int{}
+	fired := map[string]bool{}
+	for _, f := range res.Findings {
+		fired[f.Rule] = true
+	}
 	for _, r := range review.Rules() {
+		if !fired[r.ID] {
+			continue
+		}
 		index[r.ID] = len(driver.Rules)
 		driver.Rules = append(driver.Rules, sarifRule{
 			ID: r.ID, ShortDescription: sarifText{r.Summary}, FullDescription: sarifText{r.Why},

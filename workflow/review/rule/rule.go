@@ -58,10 +58,12 @@ type Violation struct {
 
 // Context is what a rule sees of one statement.
 type Context struct {
-	// Stmt is the statement under review; Statements and Index place it in its file.
+	// Stmt is the statement under review; Statements and Index place it in
+	// its file, and ByTable finds the file's statements on a table.
 	Stmt       schema.Statement
 	Statements []schema.Statement
 	Index      int
+	ByTable    *StatementIndex
 	// Model is the schema just before the statement: the baseline plus the
 	// earlier statements of the change.
 	Model *schema.Model
@@ -81,7 +83,7 @@ type Context struct {
 // CreatedHere reports whether the change itself created the table, so it is
 // new and empty when the statement runs.
 func (c *Context) CreatedHere(table string) bool {
-	return c.Created[schema.ParseQualifiedName(table).String()]
+	return c.Created[TableKey(table)]
 }
 
 // Existing reports whether the table exists with data when the statement
@@ -98,7 +100,8 @@ type TxState struct {
 	// AccessExclusive lists the relations this transaction already holds an
 	// ACCESS EXCLUSIVE lock on.
 	AccessExclusive []string
-	// Altered counts the ALTER TABLE statements per table so far in the file.
+	// Altered counts the ALTER TABLE statements per table so far in the file
+	// (read only: the engine shares it between statements).
 	Altered map[string]int
 	// EnumValues lists the enum values added ("type.value") earlier in this
 	// transaction: they cannot be used before it commits.
