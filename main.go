@@ -92,7 +92,7 @@ Run without a command to open the terminal app on your store.`,
 	}
 	root.PersistentFlags().StringVar(&g.storePath, "store", "", "store file (default $XDG_DATA_HOME/pgrollout/pgrollout.db or ~/.local/share/pgrollout/pgrollout.db)")
 	root.PersistentFlags().BoolVar(&g.noColor, "no-color", false, "plain output without colours (also NO_COLOR)")
-	root.AddCommand(newDemoCmd(g), newExportCmd(g), newProjectsCmd(g), newReviewCmd())
+	root.AddCommand(newDemoCmd(g), newExportCmd(g), newProjectsCmd(g), newReviewCmd(), newRulesCmd())
 	return root
 }
 
@@ -393,4 +393,20 @@ func readSources(stdin io.Reader, names []string) ([]review.Source, error) {
 		out = append(out, review.Source{Name: n, Text: string(data)})
 	}
 	return out, nil
+}
+
+func newRulesCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "rules",
+		Short: "List the review rules: id, severity and what each checks",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "RULE\tSEVERITY\tCHECKS")
+			for _, r := range review.Rules() {
+				fmt.Fprintf(tw, "%s\t%s\t%s\n", r.ID, r.Severity, r.Summary)
+			}
+			return tw.Flush()
+		},
+	}
 }

@@ -20,7 +20,7 @@ func Migration(n int) (migration, baseline string) {
 		t := i % tables
 		switch i % 10 {
 		case 0:
-			fmt.Fprintf(&m, "CREATE TABLE new_%d (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, t%d_id bigint REFERENCES t%d (id), payload jsonb);\n", i, t, t)
+			fmt.Fprintf(&m, "CREATE TABLE new_%d (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, t%d_id bigint REFERENCES t%d (id), payload jsonb, created_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now());\n", i, t, t)
 		case 1:
 			fmt.Fprintf(&m, "ALTER TABLE t%d ADD COLUMN c%d text DEFAULT 'pending';\n", t, i)
 		case 2:
@@ -36,7 +36,7 @@ func Migration(n int) (migration, baseline string) {
 		case 7:
 			fmt.Fprintf(&m, "ALTER TABLE t%d ADD CONSTRAINT t%d_ck%d CHECK (status IN ('new', 'done', 'archived'));\n", t, t, i)
 		case 8:
-			fmt.Fprintf(&m, "COMMENT ON TABLE t%d IS 'table %d of the generated benchmark schema, statement %d';\n", t, t, i)
+			fmt.Fprintf(&m, "COMMENT ON TABLE t%d IS 'table %d of the generated benchmark schema, statement %d: owned by the checkout platform team, reviewed before every release';\n", t, t, i)
 		default:
 			fmt.Fprintf(&m, "ALTER TABLE t%d ALTER COLUMN status SET NOT NULL;\n", t)
 		}
