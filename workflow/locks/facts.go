@@ -6,8 +6,12 @@ import "strings"
 type Effect struct {
 	// Relation is the table (or index, or type) as the statement names it.
 	Relation string
-	Mode     Mode
-	// Rewrite is set when the table and its indexes are rewritten.
+	// Role says which of the statement's relations it is: its target, a
+	// referenced table, an index ...
+	Role Role
+	Mode Mode
+	// Rewrite is set when the relation is rewritten into new files (a
+	// table with its indexes).
 	Rewrite bool
 	// Scan is set when the whole table is read while the lock is held.
 	Scan bool
@@ -19,8 +23,43 @@ type Effect struct {
 type Facts struct {
 	Effects []Effect
 	// NoTransaction is set for statements PostgreSQL refuses inside a
-	// transaction block (the CONCURRENTLY forms).
+	// transaction block (the CONCURRENTLY forms, VACUUM, ...).
 	NoTransaction bool
+	// Rows lists the lock table rows the facts come from, in statement
+	// order (several for a multi-subcommand ALTER TABLE); empty for
+	// statements the table does not cover.
+	Rows []Kind
+}
+
+// Rewrites reports whether the statement rewrites any relation.
+func (f Facts) Rewrites() bool {
+	for _, e := range f.Effects {
+		if e.Rewrite {
+			return true
+		}
+	}
+	return false
+}
+
+// Scans reports whether the statement reads a whole relation under its lock.
+func (f Facts) Scans() bool {
+	for _, e := range f.Effects {
+		if e.Scan {
+			return true
+		}
+	}
+	return false
+}
+
+// Effect returns the effect on a relation ("orders" and "public.orders" are
+// the same relation).
+func (f Facts) Effect(relation string) (Effect, bool) {
+	for _, e := range f.Effects {
+		if sameRelation(e.Relation, relation) {
+			return e, true
+		}
+	}
+	return Effect{}, false
 }
 
 // Strictest returns the effect with the strongest lock, preferring one that
@@ -58,10 +97,14 @@ func (f Facts) Summary() string {
 			continue
 		}
 		s := e.Mode.String() + " on " + e.Relation + " (blocks " + e.Mode.Blocks()
+		what := "table"
+		if e.Role == RoleIndex {
+			what = "index"
+		}
 		if e.Rewrite {
-			s += "; rewrites the table"
+			s += "; rewrites the " + what
 		} else if e.Scan {
-			s += "; scans the table"
+			s += "; scans the " + what
 		}
 		parts = append(parts, s+")")
 	}

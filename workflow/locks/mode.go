@@ -1,7 +1,9 @@
 // Package locks knows what PostgreSQL locks a statement takes: the lock mode
 // per relation, whether the table is rewritten or scanned, and on which server
 // versions. The review's lock facts and the migration plan both read this one
-// table.
+// table: Table lists its rows (each with an example statement that runs
+// against Baseline), Lookup finds a row by kind and version, and Classify
+// turns a parsed statement and the schema model into Facts.
 package locks
 
 // Mode is a table-level lock mode, weakest first.
