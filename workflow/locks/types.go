@@ -176,3 +176,34 @@ func precisionFits(from, to []int) bool {
 	}
 	return to[0] >= from[0]
 }
+
+// TypeChange is what ALTER COLUMN ... TYPE does to the rows already stored.
+type TypeChange int
+
+// The outcomes of a type change.
+const (
+	// TypeChangeRewrites: the table and its indexes are rewritten (or the
+	// change is not proven otherwise).
+	TypeChangeRewrites TypeChange = iota
+	// TypeChangeCoercible: the old type is binary-coercible to the new one;
+	// only the catalog changes.
+	TypeChangeCoercible
+	// TypeChangeCoercibleInUTC: timestamp <-> timestamptz on PostgreSQL 12+,
+	// which skips the rewrite only when the session TimeZone is UTC.
+	TypeChangeCoercibleInUTC
+)
+
+// ClassifyTypeChange tells what changing a column from one type to another
+// (as schema.TypeString writes them) costs on a server version. The rules
+// and the lock table share it, so a finding and its lock facts agree.
+func ClassifyTypeChange(from, to string, pg int) TypeChange {
+	switch coerce(from, to) {
+	case binaryCoercible:
+		return TypeChangeCoercible
+	case timestampZone:
+		if pg >= 12 {
+			return TypeChangeCoercibleInUTC
+		}
+	}
+	return TypeChangeRewrites
+}
