@@ -305,6 +305,7 @@ func newReviewCmd() *cobra.Command {
 		baselines []string
 		runner    string
 		exclude   []string
+		include   []string
 		failOn    string
 	)
 	cmd := &cobra.Command{
@@ -331,6 +332,7 @@ a syntax error.`,
 				o.PGVersion = pgVersion
 			}
 			o.Exclude = append(o.Exclude, exclude...)
+			o.Include = include
 			if r := cmp.Or(runner, cfg.Runner); r != "" {
 				if o.Runner, err = review.ParseRunner(r); err != nil {
 					return exitError{2, err}
@@ -371,6 +373,7 @@ a syntax error.`,
 	cmd.Flags().StringArrayVar(&baselines, "baseline", nil, "schema dump or earlier migrations replayed first (repeatable)")
 	cmd.Flags().StringVar(&runner, "runner", "", "migration runner: plain, golang-migrate, flyway, sqitch, assume-in-transaction")
 	cmd.Flags().StringSliceVar(&exclude, "exclude", nil, "rule ids not to run (comma-separated)")
+	cmd.Flags().StringSliceVar(&include, "include", nil, "opt-in rule ids to run as well (comma-separated)")
 	cmd.Flags().StringVar(&failOn, "fail-on", "warning", "lowest severity that makes the exit status 1: warning or error")
 	return cmd
 }
@@ -404,7 +407,11 @@ func newRulesCmd() *cobra.Command {
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "RULE\tSEVERITY\tCHECKS")
 			for _, r := range review.Rules() {
-				fmt.Fprintf(tw, "%s\t%s\t%s\n", r.ID, r.Severity, r.Summary)
+				sev := string(r.Severity)
+				if r.OptIn {
+					sev += " (opt-in)"
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\n", r.ID, sev, r.Summary)
 			}
 			return tw.Flush()
 		},

@@ -76,6 +76,8 @@ type Options struct {
 	Runner Runner
 	// Exclude lists rule ids not to run.
 	Exclude []string
+	// Include lists opt-in rule ids to run as well.
+	Include []string
 }
 
 func (o Options) pg() int {
@@ -130,7 +132,7 @@ func Review(files []Source, o Options) (Result, error) {
 			_ = model.ApplyPartial(st) // the model follows what it can; the rules treat the rest as unknown
 		}
 	}
-	rules := enabled(o.Exclude)
+	rules := enabled(o.Include, o.Exclude)
 	var res Result
 	created := map[string]bool{}
 	for _, f := range files {
@@ -168,16 +170,32 @@ func Review(files []Source, o Options) (Result, error) {
 		}
 		res.Statements += len(stmts)
 	}
+	uniqueKeys(res.Findings)
 	return res, nil
 }
 
-// enabled returns the rules not excluded, in registry order.
-func enabled(exclude []string) []rule.Rule {
+// uniqueKeys numbers findings that would share a key (the same rule on
+// identical statements, such as two stray COMMITs): the second gets "#2".
+func uniqueKeys(fs []Finding) {
+	seen := map[string]int{}
+	for i := range fs {
+		k := fs[i].Key
+		seen[k]++
+		if n := seen[k]; n > 1 {
+			fs[i].Key = fmt.Sprintf("%s#%d", k, n)
+		}
+	}
+}
+
+// enabled returns the rules to run, in registry order: the default ones and
+// the opt-in ones included, less the excluded ones (exclusion wins).
+func enabled(include, exclude []string) []rule.Rule {
 	var out []rule.Rule
 	for _, r := range Rules() {
-		if !slices.Contains(exclude, r.ID) {
-			out = append(out, r)
+		if slices.Contains(exclude, r.ID) || (r.OptIn && !slices.Contains(include, r.ID)) {
+			continue
 		}
+		out = append(out, r)
 	}
 	return out
 }

@@ -9,9 +9,9 @@ import (
 )
 
 // reviewCase runs one rule case through the whole engine.
-func reviewCase(t *testing.T, c rule.Case, sql string) Result {
+func reviewCase(t *testing.T, id string, c rule.Case, sql string) Result {
 	t.Helper()
-	o := Options{PGVersion: c.PG}
+	o := Options{PGVersion: c.PG, Include: []string{id}}
 	if c.Baseline != "" {
 		o.Baseline = []Source{{Name: "baseline.sql", Text: c.Baseline}}
 	}
@@ -57,7 +57,7 @@ func TestRuleCases(t *testing.T) {
 			}
 			var fires, passes int
 			for _, c := range r.Cases {
-				got := fired(reviewCase(t, c, c.SQL), r.ID)
+				got := fired(reviewCase(t, r.ID, c, c.SQL), r.ID)
 				switch {
 				case c.Fires && len(got) == 0:
 					t.Errorf("%s: does not fire on\n%s", c.Name, c.SQL)
@@ -81,7 +81,7 @@ func TestRuleCases(t *testing.T) {
 						t.Errorf("%s: safe SQL does not parse: %v\n%s", c.Name, err, f.SafeSQL)
 						continue
 					}
-					if again := fired(reviewCase(t, c, f.SafeSQL), r.ID); len(again) > 0 {
+					if again := fired(reviewCase(t, r.ID, c, f.SafeSQL), r.ID); len(again) > 0 {
 						t.Errorf("%s: safe SQL fires the rule again (%s):\n%s", c.Name, again[0].Message, f.SafeSQL)
 					}
 				}

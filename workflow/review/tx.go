@@ -40,7 +40,15 @@ func (t *txTracker) after(c *rule.Context) {
 		case pg_query.TransactionStmtKind_TRANS_STMT_BEGIN, pg_query.TransactionStmtKind_TRANS_STMT_START:
 			t.s.Depth++
 			t.s.InTransaction, t.s.Explicit = true, true
-		case pg_query.TransactionStmtKind_TRANS_STMT_COMMIT, pg_query.TransactionStmtKind_TRANS_STMT_ROLLBACK,
+		case pg_query.TransactionStmtKind_TRANS_STMT_COMMIT, pg_query.TransactionStmtKind_TRANS_STMT_ROLLBACK:
+			t.endTransaction()
+			if n.TransactionStmt.Chain {
+				return // AND CHAIN starts the next transaction at once
+			}
+			t.s.Depth = max(0, t.s.Depth-1)
+			t.s.Explicit = false
+			t.s.InTransaction = t.wrapped
+		case
 			pg_query.TransactionStmtKind_TRANS_STMT_COMMIT_PREPARED, pg_query.TransactionStmtKind_TRANS_STMT_ROLLBACK_PREPARED,
 			pg_query.TransactionStmtKind_TRANS_STMT_PREPARE:
 			t.s.Depth = max(0, t.s.Depth-1)

@@ -23,6 +23,8 @@ type Rule struct {
 	Why   string
 	Check func(c *Context) []Violation
 	Cases []Case
+	// OptIn rules run only when asked for by id (Options.Include, --include).
+	OptIn bool
 }
 
 // Case is an example a rule must get right.

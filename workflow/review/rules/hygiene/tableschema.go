@@ -17,7 +17,8 @@ func requireTableSchema() rule.Rule {
 	return rule.Rule{
 		ID:       "require-table-schema",
 		Severity: workflow.SeverityInfo,
-		Summary:  "table name not schema-qualified (opt-in in squawk; teams usually exclude it)",
+		Summary:  "table name not schema-qualified (opt-in, as in squawk: --include require-table-schema)",
+		OptIn:    true,
 		Why: "An unqualified table name resolves through search_path when the migration runs: run by " +
 			"another role, through a pooler or by a tool with a different search_path, it creates, " +
 			"alters or drops a table in another schema. Qualifying the name removes the doubt. squawk " +
