@@ -70,38 +70,51 @@ func nameAddition(cols []string) string {
 // name for an object of table, made unique within the schema by appending a
 // number to the label ("orders_pkey", "orders_pkey1", ...).
 func (m *Model) chooseName(schema, table string, cols []string, label string) string {
-	used := m.usedNames(schema)
 	addition := nameAddition(cols)
 	modLabel := label
 	for pass := 1; ; pass++ {
 		name := makeObjectName(table, addition, modLabel)
-		if !used[name] {
+		if !m.nameUsed(schema, name) {
 			return name
 		}
 		modLabel = label + strconv.Itoa(pass)
 	}
 }
 
-// usedNames collects the relation and constraint names of one schema: default
-// names must avoid all of them.
-func (m *Model) usedNames(schema string) map[string]bool {
-	used := map[string]bool{}
+// nameUsed reports whether a relation or constraint of the schema already
+// has the name: default names must avoid all of them. It walks the model
+// without allocating, since long migrations choose thousands of names.
+func (m *Model) nameUsed(schema, name string) bool {
 	key := schemaKey(schema)
 	for _, t := range m.Tables {
 		if schemaKey(t.Schema) != key {
 			continue
 		}
-		used[t.Name] = true
-		for _, name := range t.constraintNames() {
-			used[name] = true
+		if t.Name == name || (t.PrimaryKey != nil && t.PrimaryKey.Name == name) {
+			return true
+		}
+		for _, u := range t.Uniques {
+			if u.Name == name {
+				return true
+			}
+		}
+		for _, fk := range t.ForeignKeys {
+			if fk.Name == name {
+				return true
+			}
+		}
+		for _, c := range t.Checks {
+			if c.Name == name {
+				return true
+			}
 		}
 	}
 	for _, ix := range m.Indexes {
-		if schemaKey(ix.Schema) == key {
-			used[ix.Name] = true
+		if ix.Name == name && schemaKey(ix.Schema) == key {
+			return true
 		}
 	}
-	return used
+	return false
 }
 
 // constraintNames lists the names of the table's constraints in order:
