@@ -100,8 +100,14 @@ func TestDetails(t *testing.T) {
 			contains: []string{"- **Target:** `app.payments`\n", "ON app.payments (provider_ref)\n```"},
 		},
 	}
+	var stmts []workflow.Item // the statement rows, after the findings
+	for _, it := range items {
+		if strings.HasPrefix(it.ID, "stmt:") {
+			stmts = append(stmts, it)
+		}
+	}
 	for _, tt := range tests {
-		it := items[tt.item]
+		it := stmts[tt.item]
 		if it.ID != tt.id {
 			t.Errorf("item %d id = %q, want %q", tt.item, it.ID, tt.id)
 		}

@@ -155,10 +155,11 @@ func droppedBefore(c *rule.Context, at *pg_query.AlterTableStmt, upto int, name 
 	if drops(at.Cmds[:upto]) {
 		return true
 	}
-	rel := at.Relation
-	for _, st := range c.Statements[:c.Index] {
-		prev := st.Node.GetAlterTableStmt()
-		if prev != nil && prev.Relation.GetRelname() == rel.GetRelname() && prev.Relation.GetSchemaname() == rel.GetSchemaname() && drops(prev.Cmds) {
+	for _, i := range c.ByTable.ByTable(rule.RangeVarName(at.Relation)) {
+		if i >= c.Index {
+			break
+		}
+		if prev := c.Statements[i].Node.GetAlterTableStmt(); prev != nil && drops(prev.Cmds) {
 			return true
 		}
 	}
