@@ -166,8 +166,11 @@ func notNullProven(c *rule.Context, table, col string) bool {
 		}
 	}
 	added := map[string]bool{} // constraint name -> proves col not null
-	for _, st := range c.Statements[:c.Index] {
-		at, tbl, ok := alterOn(st)
+	for _, i := range c.ByTable.ByTable(table) {
+		if i >= c.Index {
+			break
+		}
+		at, tbl, ok := alterOn(c.Statements[i])
 		if !ok || !sameTable(tbl, table) {
 			continue
 		}
@@ -215,8 +218,11 @@ func helperFor(table, name, col string) bool {
 // droppedLater reports whether the file drops the named constraint of the
 // table after the statement under review.
 func droppedLater(c *rule.Context, table, name string) bool {
-	for _, st := range c.Statements[c.Index+1:] {
-		at, tbl, ok := alterOn(st)
+	for _, i := range c.ByTable.ByTable(table) {
+		if i <= c.Index {
+			continue
+		}
+		at, tbl, ok := alterOn(c.Statements[i])
 		if !ok || !sameTable(tbl, table) {
 			continue
 		}

@@ -255,6 +255,9 @@ func sameTransactionValidate(c *rule.Context, at *pg_query.AlterTableStmt, table
 // addedInThisTransaction reports whether an earlier statement of the
 // current transaction added the named constraint NOT VALID to the table.
 func addedInThisTransaction(c *rule.Context, table, name string) bool {
+	if !c.Tx.InTransaction {
+		return false // outside a transaction each statement commits on its own
+	}
 	for i := c.Index - 1; i >= 0; i-- {
 		st := c.Statements[i]
 		if endsTransaction(st) {
