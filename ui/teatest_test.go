@@ -27,7 +27,7 @@ func TestDemoFrames(t *testing.T) {
 		name, keys, marker string
 	}{
 		{"build", "", "Why this work"},
-		{"review", "2", "ALTER TABLE orders"},
+		{"review", "2", "unbounded-dml-in-migration:"},
 		{"migration", "3", "Files apply in name order"},
 		{"validate", "4", "Not captured yet"},
 		{"audit", "5", "Statistics snapshot: checkout"},

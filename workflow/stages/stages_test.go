@@ -7,6 +7,7 @@ import (
 	"github.com/pgrollout/pgrollout/sample"
 	"github.com/pgrollout/pgrollout/workflow"
 	"github.com/pgrollout/pgrollout/workflow/inputs"
+	"github.com/pgrollout/pgrollout/workflow/review"
 )
 
 func TestSampleStages(t *testing.T) {
@@ -71,5 +72,42 @@ func TestBrokenInputStaysInItsStage(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "migrations/001.sql:2:") {
 			t.Errorf("%s: error %v, want one at migrations/001.sql:2", s, err)
 		}
+	}
+}
+
+// TestSampleReviewLeadsToItsDecisions proves the sample's three decisions
+// rest on findings the review computes from its schema draft and migration,
+// so a re-run keeps them attached.
+func TestSampleReviewLeadsToItsDecisions(t *testing.T) {
+	p, err := inputs.Load(sample.Checkout())
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := review.ReviewProject(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := map[string]bool{}
+	for _, f := range res.Findings {
+		keys[f.Key] = true
+	}
+	for _, d := range p.Decisions {
+		if len(d.Findings) == 0 {
+			t.Errorf("decision %s rests on no finding", d.ID)
+		}
+		for _, k := range d.Findings {
+			if !keys[k] {
+				t.Errorf("decision %s cites finding %s, which the review no longer raises", d.ID, k)
+			}
+		}
+	}
+	var decided int
+	for _, it := range Compute(p)[workflow.StageReview].Items {
+		if strings.HasPrefix(it.ID, review.FindingItemPrefix) && it.Decision != nil && len(it.Decision.History) > 0 {
+			decided++
+		}
+	}
+	if decided != 4 {
+		t.Errorf("%d review findings show a decision, want 4 (guard, index, two cleanup statements)", decided)
 	}
 }
