@@ -156,12 +156,16 @@ func Review(files []Source, o Options) (Result, error) {
 				Facts: locks.Classify(st, model, o.pg()), Tx: tx.state(),
 				PG: o.pg(), Runner: string(runner), Created: created,
 			}
+			fp := "" // the statement's fingerprint, computed once it has a finding
 			for _, r := range rules {
 				if ign.suppressed(i, r.ID) {
 					continue
 				}
 				for _, v := range r.Check(c) {
-					res.Findings = append(res.Findings, newFinding(c, r, v))
+					if fp == "" {
+						fp = fingerprint(st.Text)
+					}
+					res.Findings = append(res.Findings, newFinding(c, r, v, fp))
 				}
 			}
 			tx.after(c)
@@ -208,7 +212,7 @@ func rememberCreated(created map[string]bool, st schema.Statement) {
 	}
 }
 
-func newFinding(c *rule.Context, r rule.Rule, v rule.Violation) Finding {
+func newFinding(c *rule.Context, r rule.Rule, v rule.Violation, fp string) Finding {
 	st := c.Stmt
 	pos := st.Pos
 	if int(v.Location) > st.Start {
@@ -229,7 +233,7 @@ func newFinding(c *rule.Context, r rule.Rule, v rule.Violation) Finding {
 	if f.Object == "" {
 		f.Object = st.Target
 	}
-	f.Key = r.ID + ":" + fingerprint(st.Text) + ":" + f.Object
+	f.Key = r.ID + ":" + fp + ":" + f.Object
 	return f
 }
 

@@ -159,7 +159,7 @@ func tableKeys(c *rule.Context, table schema.QualifiedName) [][]string {
 			}
 		}
 	}
-	for _, st := range c.Statements[min(c.Index, len(c.Statements)):] {
+	for _, st := range fromHereOn(c, table) {
 		if targets(st, table) {
 			keys = append(keys, statementKeys(st.Node, table)...)
 		}

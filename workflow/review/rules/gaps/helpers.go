@@ -167,3 +167,40 @@ func commentOut(sql string) string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+// earlierOn returns the earlier statements of the file on the table or
+// creating its partitions, in file order, found through the file's index.
+func earlierOn(c *rule.Context, table schema.QualifiedName) []schema.Statement {
+	var out []schema.Statement
+	for _, i := range c.ByTable.On(table.String()) {
+		if i >= c.Index {
+			break
+		}
+		out = append(out, c.Statements[i])
+	}
+	return out
+}
+
+// laterOn returns the later statements of the file on the table or creating
+// its partitions, in file order.
+func laterOn(c *rule.Context, table schema.QualifiedName) []schema.Statement {
+	var out []schema.Statement
+	for _, i := range c.ByTable.On(table.String()) {
+		if i > c.Index {
+			out = append(out, c.Statements[i])
+		}
+	}
+	return out
+}
+
+// fromHereOn returns the statement under review and the later ones on the
+// table, in file order.
+func fromHereOn(c *rule.Context, table schema.QualifiedName) []schema.Statement {
+	var out []schema.Statement
+	for _, i := range c.ByTable.On(table.String()) {
+		if i >= c.Index {
+			out = append(out, c.Statements[i])
+		}
+	}
+	return out
+}

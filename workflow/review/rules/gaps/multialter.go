@@ -98,7 +98,7 @@ func staged(at *pg_query.AlterTableStmt) bool {
 // alterFollows reports whether a later ALTER TABLE on the table joins the
 // same group (no staged step on it comes first).
 func alterFollows(c *rule.Context, table schema.QualifiedName) bool {
-	for _, st := range later(c) {
+	for _, st := range laterOn(c, table) {
 		if !targets(st, table) {
 			continue
 		}
@@ -115,7 +115,7 @@ func alterFollows(c *rule.Context, table schema.QualifiedName) bool {
 // since the last staged step on it.
 func previousAlters(c *rule.Context, table schema.QualifiedName) []schema.Statement {
 	var out []schema.Statement
-	for _, st := range earlier(c) {
+	for _, st := range earlierOn(c, table) {
 		if !targets(st, table) {
 			continue
 		}

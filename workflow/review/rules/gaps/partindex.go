@@ -31,7 +31,7 @@ func indexOnPartitionedTable() rule.Rule {
 				return nil
 			}
 			parent := relName(ix.Relation)
-			p := partitionsOf(earlier(c), parent)
+			p := partitionsOf(earlierOn(c, parent), parent)
 			if !p.known {
 				return nil
 			}
