@@ -1,6 +1,9 @@
 package schema
 
-import pg_query "github.com/pganalyze/pg_query_go/v6"
+import (
+	pg_query "github.com/pganalyze/pg_query_go/v6"
+	"google.golang.org/protobuf/reflect/protoreflect"
+)
 
 // Expr renders an expression node of the statement as SQL ("now()",
 // "status = 'paid'"); it falls back to the source text of the statement when
@@ -39,4 +42,27 @@ func (s Statement) Deparse(nodes ...*pg_query.Node) (string, error) {
 		out += sql + ";"
 	}
 	return out, nil
+}
+
+// Walk calls fn on m and on every message below it in a parse tree, depth
+// first, parents before children. Map fields are not entered, and an invalid
+// (nil) message is skipped without calling fn.
+func Walk(m protoreflect.Message, fn func(protoreflect.Message)) {
+	if !m.IsValid() {
+		return
+	}
+	fn(m)
+	m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
+		switch {
+		case fd.IsMap():
+		case fd.IsList() && fd.Message() != nil:
+			l := v.List()
+			for i := 0; i < l.Len(); i++ {
+				Walk(l.Get(i).Message(), fn)
+			}
+		case fd.Message() != nil:
+			Walk(v.Message(), fn)
+		}
+		return true
+	})
 }

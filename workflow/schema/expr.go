@@ -128,7 +128,7 @@ func columnRefs(nodes ...*pg_query.Node) []string {
 		if n == nil {
 			continue
 		}
-		walk(n.ProtoReflect(), func(m protoreflect.Message) {
+		Walk(n.ProtoReflect(), func(m protoreflect.Message) {
 			ref, ok := m.Interface().(*pg_query.ColumnRef)
 			if !ok || len(ref.Fields) == 0 {
 				return
@@ -140,24 +140,6 @@ func columnRefs(nodes ...*pg_query.Node) []string {
 	}
 	slices.Sort(out)
 	return slices.Compact(out)
-}
-
-// walk calls fn for m and every message below it.
-func walk(m protoreflect.Message, fn func(protoreflect.Message)) {
-	fn(m)
-	m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
-		switch {
-		case fd.IsList() && fd.Message() != nil:
-			l := v.List()
-			for i := 0; i < l.Len(); i++ {
-				walk(l.Get(i).Message(), fn)
-			}
-		case fd.IsMap():
-		case fd.Message() != nil:
-			walk(v.Message(), fn)
-		}
-		return true
-	})
 }
 
 // fkAction maps a foreign key action code to SQL words.

@@ -21,8 +21,14 @@ func (c *Context) AlterCmds() []*pg_query.AlterTableCmd {
 	if !ok {
 		return nil
 	}
+	return AlterTableCmds(at)
+}
+
+// AlterTableCmds returns the subcommands of an ALTER TABLE node (none for a
+// nil node).
+func AlterTableCmds(at *pg_query.AlterTableStmt) []*pg_query.AlterTableCmd {
 	var out []*pg_query.AlterTableCmd
-	for _, n := range at.Cmds {
+	for _, n := range at.GetCmds() {
 		if cmd := n.GetAlterTableCmd(); cmd != nil {
 			out = append(out, cmd)
 		}

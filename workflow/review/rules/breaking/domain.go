@@ -82,10 +82,10 @@ func checkCreateDomain(c *rule.Context) []rule.Violation {
 	safe := proto.Clone(d).(*pg_query.CreateDomainStmt)
 	safe.Constraints = kept
 	var b strings.Builder
-	b.WriteString(comment("Keep the domain a plain type alias and put the rules on the columns that use it."))
+	b.WriteString(rule.Comment("Keep the domain a plain type alias and put the rules on the columns that use it."))
 	b.WriteString(deparse(c, &pg_query.Node{Node: &pg_query.Node_CreateDomainStmt{CreateDomainStmt: safe}}))
 	for _, con := range rules {
-		b.WriteString(comment("Declare it on each column of this type: in CREATE TABLE, or on a table with rows",
+		b.WriteString(rule.Comment("Declare it on each column of this type: in CREATE TABLE, or on a table with rows",
 			"NOT VALID first, then VALIDATE in a separate transaction:",
 			columnRuleSQL(c, con.GetConstraint(), "some_table", "column_name", "some_table_column_name_check")))
 	}
@@ -114,25 +114,25 @@ func checkAlterDomain(c *rule.Context) []rule.Violation {
 	var b strings.Builder
 	uses := domainColumns(c.Model, name)
 	if len(uses) == 0 {
-		b.WriteString(comment("Put the rule on each column that uses " + name + " instead; these are the columns:"))
+		b.WriteString(rule.Comment("Put the rule on each column that uses " + name + " instead; these are the columns:"))
 		b.WriteString("SELECT a.attrelid::regclass AS table_name, a.attname AS column_name FROM pg_attribute a " +
-			"JOIN pg_class c ON c.oid = a.attrelid WHERE a.atttypid = " + quoteLiteral(nameListSQL(d.TypeName)) +
+			"JOIN pg_class c ON c.oid = a.attrelid WHERE a.atttypid = " + rule.QuoteLiteral(nameListSQL(d.TypeName)) +
 			"::regtype AND c.relkind IN ('r', 'p') AND NOT a.attisdropped;\n")
-		b.WriteString(comment("For each of them, NOT VALID first, then VALIDATE in a separate transaction:",
+		b.WriteString(rule.Comment("For each of them, NOT VALID first, then VALIDATE in a separate transaction:",
 			columnRuleSQL(c, con, "some_table", "column_name", "some_table_column_name_check")))
 	} else {
-		b.WriteString(comment("Put the rule on each column that uses " + name + ": added NOT VALID (brief lock, no scan),"))
-		b.WriteString(comment("then validated in a separate transaction (SHARE UPDATE EXCLUSIVE: reads and writes go on)."))
+		b.WriteString(rule.Comment("Put the rule on each column that uses " + name + ": added NOT VALID (brief lock, no scan),"))
+		b.WriteString(rule.Comment("then validated in a separate transaction (SHARE UPDATE EXCLUSIVE: reads and writes go on)."))
 	}
 	var validate strings.Builder
 	for _, u := range uses {
-		conname := clip(u.table.Name + "_" + u.column + "_" + suffixOr(con.Conname, "check"))
+		conname := rule.Clip(u.table.Name + "_" + u.column + "_" + suffixOr(con.Conname, "check"))
 		q := u.table.QualifiedName()
 		b.WriteString(columnRuleSQL(c, con, u.table.String(), u.column, conname) + "\n")
-		validate.WriteString("ALTER TABLE " + qualifiedSQL(q.Schema, q.Name) + " VALIDATE CONSTRAINT " + quoteIdent(conname) + ";\n")
+		validate.WriteString("ALTER TABLE " + qualifiedSQL(q.Schema, q.Name) + " VALIDATE CONSTRAINT " + rule.QuoteIdent(conname) + ";\n")
 	}
 	if validate.Len() > 0 {
-		b.WriteString(comment("Next migration, outside the transaction of the ADDs:"))
+		b.WriteString(rule.Comment("Next migration, outside the transaction of the ADDs:"))
 		b.WriteString(validate.String())
 	}
 	msg := "ALTER DOMAIN " + name + " ADD CONSTRAINT checks every column of every table using the domain, blocking writes while it scans them"

@@ -55,7 +55,7 @@ func checkDropColumn(c *rule.Context) []rule.Violation {
 				table, cmd.Name),
 			SafeSQL:  dropColumnSafeSQL(c, at.Relation, cmd.Name),
 			Object:   table + "." + cmd.Name,
-			Location: nameLocation(c, cmd.Name, at.Relation.GetLocation()+1),
+			Location: c.NameLocation(cmd.Name, at.Relation.GetLocation()+1),
 		})
 	}
 	return out
@@ -64,21 +64,21 @@ func checkDropColumn(c *rule.Context) []rule.Violation {
 // dropColumnSafeSQL is the expand step of a column removal: let new code stop
 // writing the column, mark it deprecated, and keep the DROP for later.
 func dropColumnSafeSQL(c *rule.Context, rv *pg_query.RangeVar, column string) string {
-	table, col := relSQL(rv), quoteIdent(column)
+	table, col := rule.RelSQL(rv), rule.QuoteIdent(column)
 	var b strings.Builder
-	b.WriteString(comment(
+	b.WriteString(rule.Comment(
 		"Release 1: deploy app code that no longer reads or writes "+rule.RangeVarName(rv)+"."+column,
 		"(add it to the ORM's ignored columns) before any schema change.",
 	))
 	if t := c.Table(rule.RangeVarName(rv)); t != nil {
 		if cd := t.Column(column); cd != nil && cd.NotNull && cd.Default == "" && cd.Identity == "" && cd.Generated == "" {
-			b.WriteString(comment("The column is NOT NULL without a default: let inserts from the new code leave it out."))
+			b.WriteString(rule.Comment("The column is NOT NULL without a default: let inserts from the new code leave it out."))
 			fmt.Fprintf(&b, "ALTER TABLE %s ALTER COLUMN %s DROP NOT NULL;\n", table, col)
 		}
 	}
 	fmt.Fprintf(&b, "COMMENT ON COLUMN %s.%s IS %s;\n", table, col,
-		quoteLiteral("deprecated: no longer used by the application, dropped in a later contract migration"))
-	b.WriteString(comment(
+		rule.QuoteLiteral("deprecated: no longer used by the application, dropped in a later contract migration"))
+	b.WriteString(rule.Comment(
 		"Release 2, a later contract migration once no deployed code uses the column:",
 		fmt.Sprintf("ALTER TABLE %s DROP COLUMN IF EXISTS %s;", table, col),
 	))

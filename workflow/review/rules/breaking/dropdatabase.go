@@ -60,7 +60,7 @@ func checkDropDatabase(c *rule.Context) []rule.Violation {
 				Message:  msg,
 				SafeSQL:  dropSchemaSafeSQL(s),
 				Object:   s,
-				Location: nameLocation(c, s, int32(c.Stmt.Start)),
+				Location: c.NameLocation(s, int32(c.Stmt.Start)),
 			})
 		}
 		return out
@@ -83,11 +83,11 @@ func schemaCreatedHere(c *rule.Context, name string) bool {
 // the DROP itself is left to a person, after a final dump.
 func dropDatabaseSafeSQL(db string) string {
 	var b strings.Builder
-	b.WriteString(comment("Decommission the database by hand, outside the migrations: block new connections (reversible),"))
-	b.WriteString(comment("check nothing is still connected, take a final pg_dump, and only then drop it."))
-	fmt.Fprintf(&b, "ALTER DATABASE %s WITH ALLOW_CONNECTIONS false;\n", quoteIdent(db))
-	fmt.Fprintf(&b, "SELECT pid, usename, application_name, backend_start FROM pg_stat_activity WHERE datname = %s;\n", quoteLiteral(db))
-	b.WriteString(comment("By hand, once the dump is verified: DROP DATABASE " + quoteIdent(db) + ";"))
+	b.WriteString(rule.Comment("Decommission the database by hand, outside the migrations: block new connections (reversible),"))
+	b.WriteString(rule.Comment("check nothing is still connected, take a final pg_dump, and only then drop it."))
+	fmt.Fprintf(&b, "ALTER DATABASE %s WITH ALLOW_CONNECTIONS false;\n", rule.QuoteIdent(db))
+	fmt.Fprintf(&b, "SELECT pid, usename, application_name, backend_start FROM pg_stat_activity WHERE datname = %s;\n", rule.QuoteLiteral(db))
+	b.WriteString(rule.Comment("By hand, once the dump is verified: DROP DATABASE " + rule.QuoteIdent(db) + ";"))
 	return b.String()
 }
 
@@ -95,12 +95,12 @@ func dropDatabaseSafeSQL(db string) string {
 // the contract phase, without CASCADE.
 func dropSchemaSafeSQL(s string) string {
 	var b strings.Builder
-	b.WriteString(comment(
-		"Retire the schema in steps: keep a dump (pg_dump --schema="+quoteIdent(s)+"), check its tables are idle",
+	b.WriteString(rule.Comment(
+		"Retire the schema in steps: keep a dump (pg_dump --schema="+rule.QuoteIdent(s)+"), check its tables are idle",
 		"(run this twice, a day apart), and drop it later without CASCADE so that anything still depending on it stops the drop:",
 	))
 	fmt.Fprintf(&b, "SELECT relname, seq_scan, idx_scan, n_tup_ins + n_tup_upd + n_tup_del AS writes FROM pg_stat_user_tables WHERE schemaname = %s;\n",
-		quoteLiteral(s))
-	b.WriteString(comment("Contract phase: DROP SCHEMA IF EXISTS " + quoteIdent(s) + " RESTRICT;"))
+		rule.QuoteLiteral(s))
+	b.WriteString(rule.Comment("Contract phase: DROP SCHEMA IF EXISTS " + rule.QuoteIdent(s) + " RESTRICT;"))
 	return b.String()
 }

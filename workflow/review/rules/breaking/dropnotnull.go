@@ -55,7 +55,7 @@ func checkDropNotNull(c *rule.Context) []rule.Violation {
 				table, cmd.Name),
 			SafeSQL:  dropNotNullSafeSQL(c, at.Relation, cmd.Name),
 			Object:   table + "." + cmd.Name,
-			Location: nameLocation(c, cmd.Name, at.Relation.GetLocation()+1),
+			Location: c.NameLocation(cmd.Name, at.Relation.GetLocation()+1),
 		})
 	}
 	return out
@@ -64,21 +64,21 @@ func checkDropNotNull(c *rule.Context) []rule.Violation {
 // dropNotNullSafeSQL keeps the constraint; where the model knows the column's
 // type it gives the column a default so writers may leave it out.
 func dropNotNullSafeSQL(c *rule.Context, rv *pg_query.RangeVar, column string) string {
-	table, col := relSQL(rv), quoteIdent(column)
+	table, col := rule.RelSQL(rv), rule.QuoteIdent(column)
 	var b strings.Builder
-	b.WriteString(comment("Keep the column NOT NULL until every reader (app, reports, PL/pgSQL, views) handles NULL."))
+	b.WriteString(rule.Comment("Keep the column NOT NULL until every reader (app, reports, PL/pgSQL, views) handles NULL."))
 	var cd *schema.Column
 	if t := c.Table(rule.RangeVarName(rv)); t != nil {
 		cd = t.Column(column)
 	}
 	if v := sentinel(cd); v != "" {
-		b.WriteString(comment("If writers only need to leave the column out, a default keeps it NOT NULL:"))
+		b.WriteString(rule.Comment("If writers only need to leave the column out, a default keeps it NOT NULL:"))
 		fmt.Fprintf(&b, "ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s;\n", table, col, v)
 	} else {
 		fmt.Fprintf(&b, "COMMENT ON COLUMN %s.%s IS %s;\n", table, col,
-			quoteLiteral("becomes nullable in a later release: readers must handle NULL"))
+			rule.QuoteLiteral("becomes nullable in a later release: readers must handle NULL"))
 	}
-	b.WriteString(comment(
+	b.WriteString(rule.Comment(
 		"A later release, once every deployed reader handles NULL:",
 		fmt.Sprintf("ALTER TABLE %s ALTER COLUMN %s DROP NOT NULL;", table, col),
 	))

@@ -53,7 +53,7 @@ func checkDropTable(c *rule.Context) []rule.Violation {
 		if refs := referencingTables(c, table); len(refs) > 0 {
 			msg += "; foreign keys from " + strings.Join(refs, ", ") + " reference it"
 		}
-		loc := nameLocation(c, names[len(names)-1].GetString_().GetSval(), from)
+		loc := c.NameLocation(names[len(names)-1].GetString_().GetSval(), from)
 		out = append(out, rule.Violation{
 			Message:  msg,
 			SafeSQL:  dropTableSafeSQL(c, table, names),
@@ -90,16 +90,16 @@ func dropTableSafeSQL(c *rule.Context, table string, names []*pg_query.Node) str
 	q := schema.ParseQualifiedName(table)
 	sqlName := nameListSQL(names)
 	var b strings.Builder
-	b.WriteString(comment(
+	b.WriteString(rule.Comment(
 		"Retire "+table+" in steps: stop every read and write in the app and deploy, keep a backup",
 		"(pg_dump --table="+sqlName+"), then check the table is idle; run this twice, a day apart:",
 	))
 	fmt.Fprintf(&b, "SELECT seq_scan, idx_scan, n_tup_ins, n_tup_upd, n_tup_del FROM pg_stat_user_tables WHERE relid = %s::regclass;\n",
-		quoteLiteral(qualifiedSQL(q.Schema, q.Name)))
+		rule.QuoteLiteral(qualifiedSQL(q.Schema, q.Name)))
 	if refs := referencingTables(c, table); len(refs) > 0 {
-		b.WriteString(comment("Drop or repoint the foreign keys from " + strings.Join(refs, ", ") + " first, so no CASCADE is needed."))
+		b.WriteString(rule.Comment("Drop or repoint the foreign keys from " + strings.Join(refs, ", ") + " first, so no CASCADE is needed."))
 	}
-	b.WriteString(comment(
+	b.WriteString(rule.Comment(
 		"Contract phase, a later migration once the counters stopped moving:",
 		"DROP TABLE IF EXISTS "+sqlName+";",
 	))

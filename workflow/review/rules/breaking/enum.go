@@ -48,12 +48,12 @@ func checkEnumValueOrdering(c *rule.Context) []rule.Violation {
 	var note string
 	if e := c.Model.Enum(typ); e != nil && len(e.Values) > 0 {
 		safe.NewValNeighbor = e.Values[len(e.Values)-1]
-		note = comment("Say where the value sorts; AFTER the last value keeps today's order, or pick its real neighbour.")
+		note = rule.Comment("Say where the value sorts; AFTER the last value keeps today's order, or pick its real neighbour.")
 	} else {
 		safe.NewValNeighbor = "existing_value"
-		note = comment(
+		note = rule.Comment(
 			"Say where the value sorts: replace existing_value with its neighbour; the current order is",
-			"SELECT enumlabel FROM pg_enum WHERE enumtypid = "+quoteLiteral(nameListSQL(a.TypeName))+"::regtype ORDER BY enumsortorder;",
+			"SELECT enumlabel FROM pg_enum WHERE enumtypid = "+rule.QuoteLiteral(nameListSQL(a.TypeName))+"::regtype ORDER BY enumsortorder;",
 		)
 	}
 	return []rule.Violation{{
@@ -73,7 +73,7 @@ func literalLocation(c *rule.Context, value string) int32 {
 		return 0
 	}
 	for _, t := range r.Tokens {
-		if t.Token == pg_query.Token_SCONST && c.Stmt.Text[t.Start:t.End] == quoteLiteral(value) {
+		if t.Token == pg_query.Token_SCONST && c.Stmt.Text[t.Start:t.End] == rule.QuoteLiteral(value) {
 			return int32(c.Stmt.Start) + t.Start
 		}
 	}

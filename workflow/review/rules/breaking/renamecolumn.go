@@ -52,21 +52,21 @@ func checkRenamingColumn(c *rule.Context) []rule.Violation {
 			table, r.Subname, r.Newname),
 		SafeSQL:  renameColumnSafeSQL(c, r),
 		Object:   table + "." + r.Subname,
-		Location: nameLocation(c, r.Subname, r.Relation.GetLocation()+1),
+		Location: c.NameLocation(r.Subname, r.Relation.GetLocation()+1),
 	}}
 }
 
 // renameColumnSafeSQL is the expand phase of a column rename: new column,
 // sync trigger, batched backfill; the contract phase stays in comments.
 func renameColumnSafeSQL(c *rule.Context, r *pg_query.RenameStmt) string {
-	table, tableName := relSQL(r.Relation), rule.RangeVarName(r.Relation)
-	oldCol, newCol := quoteIdent(r.Subname), quoteIdent(r.Newname)
-	fn := clip(r.Relation.Relname + "_" + r.Newname + "_sync")
+	table, tableName := rule.RelSQL(r.Relation), rule.RangeVarName(r.Relation)
+	oldCol, newCol := rule.QuoteIdent(r.Subname), rule.QuoteIdent(r.Newname)
+	fn := rule.Clip(r.Relation.Relname + "_" + r.Newname + "_sync")
 	fnSQL := qualifiedSQL(r.Relation.Schemaname, fn)
 	var b strings.Builder
-	b.WriteString(comment("Expand: add the new column next to the old one."))
+	b.WriteString(rule.Comment("Expand: add the new column next to the old one."))
 	b.WriteString(addColumnLike(c, r, table))
-	b.WriteString(comment("Keep both columns in sync while old and new code run side by side."))
+	b.WriteString(rule.Comment("Keep both columns in sync while old and new code run side by side."))
 	fmt.Fprintf(&b, `CREATE OR REPLACE FUNCTION %[1]s() RETURNS trigger LANGUAGE plpgsql AS $sync$
 BEGIN
   IF TG_OP = 'INSERT' THEN
@@ -86,13 +86,13 @@ $sync$;
 		execute = "PROCEDURE"
 	}
 	fmt.Fprintf(&b, "CREATE TRIGGER %s BEFORE INSERT OR UPDATE ON %s FOR EACH ROW EXECUTE %s %s();\n",
-		quoteIdent(fn), table, execute, fnSQL)
-	b.WriteString(comment("Backfill in batches, outside a long transaction; repeat until it updates 0 rows."))
+		rule.QuoteIdent(fn), table, execute, fnSQL)
+	b.WriteString(rule.Comment("Backfill in batches, outside a long transaction; repeat until it updates 0 rows."))
 	b.WriteString(backfillBatch(c, tableName, table, oldCol, newCol))
-	b.WriteString(comment(
+	b.WriteString(rule.Comment(
 		"Recreate the old column's NOT NULL, unique, foreign key and indexes on the new one, switch reads and writes",
 		"to "+r.Newname+" and deploy. Contract phase, a later migration once no deployed code uses "+r.Subname+":",
-		fmt.Sprintf("DROP TRIGGER IF EXISTS %s ON %s; DROP FUNCTION IF EXISTS %s();", quoteIdent(fn), table, fnSQL),
+		fmt.Sprintf("DROP TRIGGER IF EXISTS %s ON %s; DROP FUNCTION IF EXISTS %s();", rule.QuoteIdent(fn), table, fnSQL),
 		fmt.Sprintf("ALTER TABLE %s DROP COLUMN IF EXISTS %s;", table, oldCol),
 	))
 	return b.String()
@@ -103,17 +103,17 @@ $sync$;
 func addColumnLike(c *rule.Context, r *pg_query.RenameStmt, table string) string {
 	if t := c.Table(rule.RangeVarName(r.Relation)); t != nil {
 		if cd := t.Column(r.Subname); cd != nil && cd.Type != "" {
-			return fmt.Sprintf("ALTER TABLE %s ADD COLUMN IF NOT EXISTS %s %s;\n", table, quoteIdent(r.Newname), cd.Type)
+			return fmt.Sprintf("ALTER TABLE %s ADD COLUMN IF NOT EXISTS %s %s;\n", table, rule.QuoteIdent(r.Newname), cd.Type)
 		}
 	}
-	reg := quoteLiteral(table) + "::regclass"
+	reg := rule.QuoteLiteral(table) + "::regclass"
 	return fmt.Sprintf(`DO $add$
 BEGIN
   EXECUTE format('ALTER TABLE %%s ADD COLUMN IF NOT EXISTS %%I %%s', %[1]s, %[2]s,
     (SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = %[1]s AND attname = %[3]s));
 END
 $add$;
-`, reg, quoteLiteral(r.Newname), quoteLiteral(r.Subname))
+`, reg, rule.QuoteLiteral(r.Newname), rule.QuoteLiteral(r.Subname))
 }
 
 // backfillBatch copies one batch of old values into the new column, keyed by
@@ -121,7 +121,7 @@ $add$;
 func backfillBatch(c *rule.Context, tableName, table, oldCol, newCol string) string {
 	where := fmt.Sprintf("%s IS NULL AND %s IS NOT NULL", newCol, oldCol)
 	if t := c.Table(tableName); t != nil && t.PrimaryKey != nil && len(t.PrimaryKey.Columns) == 1 {
-		pk := quoteIdent(t.PrimaryKey.Columns[0])
+		pk := rule.QuoteIdent(t.PrimaryKey.Columns[0])
 		return fmt.Sprintf("UPDATE %[1]s SET %[2]s = %[3]s WHERE %[4]s IN (SELECT %[4]s FROM %[1]s WHERE %[5]s LIMIT 1000);\n",
 			table, newCol, oldCol, pk, where)
 	}

@@ -73,18 +73,18 @@ func viewFollows(c *rule.Context, rv *pg_query.RangeVar) bool {
 // renameTableSafeSQL renames and puts an updatable view under the old name in
 // one transaction (the runner's, when it wraps the file).
 func renameTableSafeSQL(c *rule.Context, r *pg_query.RenameStmt) string {
-	oldSQL := relSQL(r.Relation)
+	oldSQL := rule.RelSQL(r.Relation)
 	newSQL := qualifiedSQL(r.Relation.Schemaname, r.Newname)
 	var b strings.Builder
-	b.WriteString(comment("Rename and keep the old name working in one transaction: a simple view over one table is updatable."))
+	b.WriteString(rule.Comment("Rename and keep the old name working in one transaction: a simple view over one table is updatable."))
 	if !c.Tx.InTransaction {
 		b.WriteString("BEGIN;\n")
 	}
-	fmt.Fprintf(&b, "ALTER TABLE %s RENAME TO %s;\n", oldSQL, quoteIdent(r.Newname))
+	fmt.Fprintf(&b, "ALTER TABLE %s RENAME TO %s;\n", oldSQL, rule.QuoteIdent(r.Newname))
 	fmt.Fprintf(&b, "CREATE VIEW %s AS SELECT * FROM %s;\n", oldSQL, newSQL)
 	if !c.Tx.InTransaction {
 		b.WriteString("COMMIT;\n")
 	}
-	b.WriteString(comment("Contract phase, once no deployed code uses the old name: DROP VIEW IF EXISTS " + oldSQL + ";"))
+	b.WriteString(rule.Comment("Contract phase, once no deployed code uses the old name: DROP VIEW IF EXISTS " + oldSQL + ";"))
 	return b.String()
 }

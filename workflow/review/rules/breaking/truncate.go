@@ -60,7 +60,7 @@ func checkTruncateCascade(c *rule.Context) []rule.Violation {
 		safe.Relations = append(safe.Relations, &pg_query.Node{Node: &pg_query.Node_RangeVar{
 			RangeVar: rangeVar(q.Schema, q.Name)}})
 	}
-	sql := comment("Name every table to empty; without CASCADE PostgreSQL refuses if a referencing table is missing.") +
+	sql := rule.Comment("Name every table to empty; without CASCADE PostgreSQL refuses if a referencing table is missing.") +
 		deparse(c, &pg_query.Node{Node: &pg_query.Node_TruncateStmt{TruncateStmt: safe}})
 	return []rule.Violation{{
 		Message:  msg,

@@ -29,40 +29,6 @@ func columnDefs(cs *pg_query.CreateStmt) []*pg_query.ColumnDef {
 	return out
 }
 
-// eachConstraint calls fn on every constraint of a CREATE TABLE, with the
-// column for one written on a column.
-func eachConstraint(cs *pg_query.CreateStmt, fn func(con *pg_query.Constraint, column string)) {
-	for _, elt := range cs.TableElts {
-		if cd := elt.GetColumnDef(); cd != nil {
-			for _, n := range cd.Constraints {
-				fn(n.GetConstraint(), cd.Colname)
-			}
-		} else if con := elt.GetConstraint(); con != nil {
-			fn(con, "")
-		}
-	}
-	for _, n := range cs.Constraints {
-		fn(n.GetConstraint(), "")
-	}
-}
-
-// eachAddedConstraint calls fn on the constraints an ALTER TABLE subcommand
-// adds (ADD CONSTRAINT, or a column's inline constraints in ADD COLUMN).
-func eachAddedConstraint(cmd *pg_query.AlterTableCmd, fn func(con *pg_query.Constraint, column string)) {
-	switch cmd.GetSubtype() {
-	case pg_query.AlterTableType_AT_AddConstraint:
-		if con := cmd.GetDef().GetConstraint(); con != nil {
-			fn(con, "")
-		}
-	case pg_query.AlterTableType_AT_AddColumn:
-		if cd := cmd.GetDef().GetColumnDef(); cd != nil {
-			for _, n := range cd.Constraints {
-				fn(n.GetConstraint(), cd.Colname)
-			}
-		}
-	}
-}
-
 // constraintColumns returns the columns a constraint covers: its own column
 // when written on one, else its key list (FkAttrs for a foreign key).
 func constraintColumns(con *pg_query.Constraint, column string) []string {
@@ -70,32 +36,26 @@ func constraintColumns(con *pg_query.Constraint, column string) []string {
 		return []string{column}
 	}
 	if con.GetContype() == pg_query.ConstrType_CONSTR_FOREIGN {
-		return stringValues(con.FkAttrs)
+		return rule.StringValues(con.FkAttrs)
 	}
-	return stringValues(con.Keys)
+	return rule.StringValues(con.Keys)
 }
 
 // alterCmdsOn returns the subcommands of an ALTER TABLE on the table.
 func alterCmdsOn(n *pg_query.Node, table schema.QualifiedName) []*pg_query.AlterTableCmd {
 	at := n.GetAlterTableStmt()
-	if at == nil || at.Objtype != pg_query.ObjectType_OBJECT_TABLE || !sameRelation(at.Relation, table) {
+	if at == nil || at.Objtype != pg_query.ObjectType_OBJECT_TABLE || !rule.SameRelation(at.Relation, table) {
 		return nil
 	}
-	var out []*pg_query.AlterTableCmd
-	for _, cmd := range at.Cmds {
-		if c := cmd.GetAlterTableCmd(); c != nil {
-			out = append(out, c)
-		}
-	}
-	return out
+	return rule.AlterTableCmds(at)
 }
 
 // notNullLater returns the columns of the table that later statements of
 // the file make NOT NULL.
 func notNullLater(c *rule.Context, table schema.QualifiedName) columnSet {
 	var out columnSet
-	for _, st := range later(c) {
-		if !targets(st, table) {
+	for _, st := range c.Later() {
+		if !rule.Targets(st, table) {
 			continue
 		}
 		for _, cmd := range alterCmdsOn(st.Node, table) {

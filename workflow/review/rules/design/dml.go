@@ -89,7 +89,7 @@ func dmlOf(n *pg_query.Node) (dml, bool) {
 	switch s := n.GetNode().(type) {
 	case *pg_query.Node_UpdateStmt:
 		u := s.UpdateStmt
-		t := relName(u.Relation)
+		t := rule.RelName(u.Relation)
 		var cols []string
 		for _, r := range u.TargetList {
 			cols = append(cols, t.String()+"."+r.GetResTarget().GetName())
@@ -97,7 +97,7 @@ func dmlOf(n *pg_query.Node) (dml, bool) {
 		return dml{kind: "UPDATE", verb: "rewrites", table: t, relation: u.Relation, where: u.WhereClause, object: strings.Join(slices.Compact(cols), ", ")}, true
 	case *pg_query.Node_DeleteStmt:
 		d := s.DeleteStmt
-		t := relName(d.Relation)
+		t := rule.RelName(d.Relation)
 		return dml{kind: "DELETE FROM", verb: "deletes", table: t, relation: d.Relation, where: d.WhereClause, object: t.String()}, true
 	}
 	return dml{}, false
@@ -138,7 +138,7 @@ func whereLocation(n *pg_query.Node, def int32) int32 {
 // batchedSQL renders the change as a DO block that walks the table's key in
 // ranges, committing each batch.
 func batchedSQL(c *rule.Context, d dml, key string) string {
-	rangeWhere := parseStmt("SELECT WHERE " + quoteIdent(key) + " >= next_id AND " + quoteIdent(key) + " < next_id + batch_size").GetSelectStmt().GetWhereClause()
+	rangeWhere := rule.ParseStmt("SELECT WHERE " + rule.QuoteColID(key) + " >= next_id AND " + rule.QuoteColID(key) + " < next_id + batch_size").GetSelectStmt().GetWhereClause()
 	where := rangeWhere
 	if d.where != nil {
 		where = pg_query.MakeBoolExprNode(pg_query.BoolExprType_AND_EXPR, []*pg_query.Node{rangeWhere, d.where}, -1)
@@ -155,9 +155,9 @@ func batchedSQL(c *rule.Context, d dml, key string) string {
 	}
 	return "-- Not in the schema migration: run it as its own data change, with an owner, in key-range batches.\n" +
 		"DO $batch$\nDECLARE\n  batch_size constant bigint := " + strconv.Itoa(batchSize) + ";\n  next_id bigint;\n  last_id bigint;\nBEGIN\n" +
-		"  SELECT min(" + quoteIdent(key) + "), max(" + quoteIdent(key) + ") INTO next_id, last_id FROM " + quoteName(d.table) + ";\n" +
+		"  SELECT min(" + rule.QuoteColID(key) + "), max(" + rule.QuoteColID(key) + ") INTO next_id, last_id FROM " + rule.QuoteQualified(d.table) + ";\n" +
 		"  WHILE next_id <= last_id LOOP\n" +
-		"    " + deparse(c, batch) + "\n" +
+		"    " + c.Deparse(batch) + "\n" +
 		"    next_id := next_id + batch_size;\n" + commit +
 		"  END LOOP;\nEND\n$batch$;"
 }

@@ -5,6 +5,8 @@ import (
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 	"google.golang.org/protobuf/reflect/protoreflect"
+
+	"github.com/pgrollout/pgrollout/workflow/schema"
 )
 
 // bounded reports whether a WHERE clause restricts the statement to a
@@ -62,7 +64,7 @@ func bounded(where *pg_query.Node, keys []string) bool {
 // parameter, or an expression of them.
 func constant(n *pg_query.Node) bool {
 	found := false
-	walk(n.ProtoReflect(), func(m protoreflect.Message) {
+	schema.Walk(n.ProtoReflect(), func(m protoreflect.Message) {
 		_, isCol := m.Interface().(*pg_query.ColumnRef)
 		found = found || isCol
 	})

@@ -32,7 +32,7 @@ func indexWithoutQueryEvidence() rule.Rule {
 			if ix == nil || ix.Unique || servesForeignKey(c, ix) {
 				return nil
 			}
-			table := relName(ix.Relation)
+			table := rule.RelName(ix.Relation)
 			name := "new index " + ix.Idxname + " on " + table.String()
 			if ix.Idxname == "" {
 				name = "new index on " + table.String()
@@ -43,7 +43,7 @@ func indexWithoutQueryEvidence() rule.Rule {
 				SafeSQL: "-- Evidence first: run the real lookup query (replace the $n parameters with real values) on a\n" +
 					"-- production-sized copy, without and then with the index, and keep both plans:\n" +
 					lookupExplain(c, ix) + "\n" +
-					"-- Add the index once the plan shows it is used and worth its write cost:\n" + commentOut(c.Stmt.Text+";"),
+					"-- Add the index once the plan shows it is used and worth its write cost:\n" + rule.CommentOut(c.Stmt.Text+";"),
 				Object:   cmp.Or(ix.Idxname, table.String()),
 				Location: ix.Relation.GetLocation(),
 			}}
@@ -65,7 +65,7 @@ func indexWithoutQueryEvidence() rule.Rule {
 // servesForeignKey reports whether the index keys are exactly the columns of
 // one of the table's foreign keys, so the key's checks justify it.
 func servesForeignKey(c *rule.Context, ix *pg_query.IndexStmt) bool {
-	t := c.Table(relName(ix.Relation).String())
+	t := c.Table(rule.RelName(ix.Relation).String())
 	if t == nil || ix.WhereClause != nil {
 		return false
 	}
@@ -90,7 +90,7 @@ func indexColumns(c *rule.Context, ix *pg_query.IndexStmt) []string {
 	var out []string
 	for _, p := range ix.IndexParams {
 		e := p.GetIndexElem()
-		s := quoteIdent(e.GetName())
+		s := rule.QuoteColID(e.GetName())
 		if e.GetName() == "" {
 			s = "(" + c.Stmt.Expr(e.GetExpr()) + ")"
 		}
@@ -125,7 +125,7 @@ func lookupExplain(c *rule.Context, ix *pg_query.IndexStmt) string {
 	if ix.WhereClause != nil {
 		conds = append(conds, "("+c.Stmt.Expr(ix.WhereClause)+")")
 	}
-	sql := "EXPLAIN (ANALYZE, BUFFERS) SELECT * FROM " + quoteName(relName(ix.Relation))
+	sql := "EXPLAIN (ANALYZE, BUFFERS) SELECT * FROM " + rule.QuoteQualified(rule.RelName(ix.Relation))
 	if len(conds) > 0 {
 		sql += " WHERE " + strings.Join(conds, " AND ")
 	}

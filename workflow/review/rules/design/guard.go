@@ -83,7 +83,7 @@ func newTableGuards(c *rule.Context) []rule.Violation {
 	if cs == nil {
 		return nil
 	}
-	table := relName(cs.Relation)
+	table := rule.RelName(cs.Relation)
 	var cols columnSet
 	for _, cd := range columnDefs(cs) {
 		cols = append(cols, cd.Colname)
@@ -112,7 +112,7 @@ func newTableGuards(c *rule.Context) []rule.Violation {
 			Contype: pg_query.ConstrType_CONSTR_UNIQUE, Keys: strNodes(guardColumns(cols, cd.Colname)),
 		}}})
 	}
-	safe := deparse(c, &pg_query.Node{Node: &pg_query.Node_CreateStmt{CreateStmt: fixed}})
+	safe := c.Deparse(&pg_query.Node{Node: &pg_query.Node_CreateStmt{CreateStmt: fixed}})
 	out := make([]rule.Violation, 0, len(missing))
 	for _, cd := range missing {
 		out = append(out, rule.Violation{
@@ -130,7 +130,7 @@ func newColumnGuards(c *rule.Context) []rule.Violation {
 	if at == nil || !addsGuardedColumn(at) {
 		return nil
 	}
-	table := relName(at.Relation)
+	table := rule.RelName(at.Relation)
 	t := c.Table(table.String())
 	var cols columnSet
 	if t != nil {
@@ -183,12 +183,12 @@ func addsGuardedColumn(at *pg_query.AlterTableStmt) bool {
 // constraint on a table the change creates, else the staged form (unique
 // index built CONCURRENTLY, then attached as a constraint).
 func guardSQL(c *rule.Context, table schema.QualifiedName, cols []string) string {
-	name := quoteIdent(clip(table.Name + "_" + strings.Join(cols, "_") + "_key"))
+	name := rule.QuoteColID(rule.Clip(table.Name + "_" + strings.Join(cols, "_") + "_key"))
 	if c.CreatedHere(table.String()) {
-		return "ALTER TABLE " + quoteName(table) + " ADD CONSTRAINT " + name + " UNIQUE (" + joinIdents(cols) + ");"
+		return "ALTER TABLE " + rule.QuoteQualified(table) + " ADD CONSTRAINT " + name + " UNIQUE (" + rule.JoinColIDs(cols) + ");"
 	}
-	return "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS " + name + " ON " + quoteName(table) + " (" + joinIdents(cols) + ");\n" +
-		"ALTER TABLE " + quoteName(table) + " ADD CONSTRAINT " + name + " UNIQUE USING INDEX " + name + ";"
+	return "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS " + name + " ON " + rule.QuoteQualified(table) + " (" + rule.JoinColIDs(cols) + ");\n" +
+		"ALTER TABLE " + rule.QuoteQualified(table) + " ADD CONSTRAINT " + name + " UNIQUE USING INDEX " + name + ";"
 }
 
 // keyKind names what a guard-named column holds, for messages.
@@ -217,11 +217,11 @@ func foreignKeyColumns(n *pg_query.Node) columnSet {
 		}
 	}
 	if cs := n.GetCreateStmt(); cs != nil {
-		eachConstraint(cs, add)
+		rule.EachConstraint(cs, add)
 	}
 	if at := n.GetAlterTableStmt(); at != nil {
 		for _, cmd := range at.Cmds {
-			eachAddedConstraint(cmd.GetAlterTableCmd(), add)
+			rule.EachAddedConstraint(cmd.GetAlterTableCmd(), add)
 		}
 	}
 	return out

@@ -74,15 +74,15 @@ func untilGuard(table schema.QualifiedName, column string, k uniqueKey, loc int3
 
 // noGuard reports a baseline column the change works around without guarding it.
 func noGuard(table schema.QualifiedName, column string, cols []string, loc int32) rule.Violation {
-	name := quoteIdent(clip(table.Name + "_" + strings.Join(cols, "_") + "_key"))
-	staged := "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS " + name + " ON " + quoteName(table) + " (" + joinIdents(cols) + ");\n" +
-		"ALTER TABLE " + quoteName(table) + " ADD CONSTRAINT " + name + " UNIQUE USING INDEX " + name + ";"
+	name := rule.QuoteColID(rule.Clip(table.Name + "_" + strings.Join(cols, "_") + "_key"))
+	staged := "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS " + name + " ON " + rule.QuoteQualified(table) + " (" + rule.JoinColIDs(cols) + ");\n" +
+		"ALTER TABLE " + rule.QuoteQualified(table) + " ADD CONSTRAINT " + name + " UNIQUE USING INDEX " + name + ";"
 	return rule.Violation{
 		Message: table.String() + "." + column + " looks like " + keyKind(column) + " but no unique constraint or index covers it, " +
 			"and this change works on " + table.String() + " without adding one: the same value can be stored on two rows",
 		SafeSQL: "-- First remove duplicates: on a production-sized copy this must return no rows.\n" +
 			duplicateCheck(table, cols) + "\n" +
-			"-- Then stage the guard in its own migration, outside a transaction block:\n" + commentOut(staged),
+			"-- Then stage the guard in its own migration, outside a transaction block:\n" + rule.CommentOut(staged),
 		Object: table.String() + "." + column, Location: loc,
 	}
 }
@@ -90,12 +90,12 @@ func noGuard(table schema.QualifiedName, column string, cols []string, loc int32
 // duplicateCheck renders the query that lists values a unique guard on the
 // columns would reject (NULLs never collide, so they are left out).
 func duplicateCheck(table schema.QualifiedName, cols []string) string {
-	list := joinIdents(cols)
+	list := rule.JoinColIDs(cols)
 	notNull := make([]string, len(cols))
 	for i, col := range cols {
-		notNull[i] = quoteIdent(col) + " IS NOT NULL"
+		notNull[i] = rule.QuoteColID(col) + " IS NOT NULL"
 	}
-	return "SELECT " + list + ", count(*) AS copies FROM " + quoteName(table) +
+	return "SELECT " + list + ", count(*) AS copies FROM " + rule.QuoteQualified(table) +
 		" WHERE " + strings.Join(notNull, " AND ") +
 		" GROUP BY " + list + " HAVING count(*) > 1 ORDER BY count(*) DESC LIMIT 20;"
 }
@@ -106,18 +106,18 @@ func touchedTable(n *pg_query.Node) (schema.QualifiedName, int32, bool) {
 	switch s := n.GetNode().(type) {
 	case *pg_query.Node_AlterTableStmt:
 		if s.AlterTableStmt.Objtype == pg_query.ObjectType_OBJECT_TABLE {
-			return relName(s.AlterTableStmt.Relation), s.AlterTableStmt.Relation.GetLocation(), true
+			return rule.RelName(s.AlterTableStmt.Relation), s.AlterTableStmt.Relation.GetLocation(), true
 		}
 	case *pg_query.Node_IndexStmt:
-		return relName(s.IndexStmt.Relation), s.IndexStmt.Relation.GetLocation(), true
+		return rule.RelName(s.IndexStmt.Relation), s.IndexStmt.Relation.GetLocation(), true
 	}
 	return schema.QualifiedName{}, 0, false
 }
 
 // touchedEarlier reports whether an earlier statement of the file works on the table.
 func touchedEarlier(c *rule.Context, table schema.QualifiedName) bool {
-	for _, st := range earlier(c) {
-		if !targets(st, table) {
+	for _, st := range c.Earlier() {
+		if !rule.Targets(st, table) {
 			continue
 		}
 		if t, _, ok := touchedTable(st.Node); ok && t.Is(table) {
@@ -130,8 +130,8 @@ func touchedEarlier(c *rule.Context, table schema.QualifiedName) bool {
 // addedEarlier reports whether an earlier statement of the file added the
 // column, so it is not a baseline column.
 func addedEarlier(c *rule.Context, table schema.QualifiedName, column string) bool {
-	for _, st := range earlier(c) {
-		if !targets(st, table) {
+	for _, st := range c.Earlier() {
+		if !rule.Targets(st, table) {
 			continue
 		}
 		for _, cmd := range alterCmdsOn(st.Node, table) {

@@ -110,15 +110,15 @@ func statementKeys(n *pg_query.Node, table schema.QualifiedName) []uniqueKey {
 	}
 	switch s := n.GetNode().(type) {
 	case *pg_query.Node_CreateStmt:
-		if sameRelation(s.CreateStmt.Relation, table) {
-			eachConstraint(s.CreateStmt, add)
+		if rule.SameRelation(s.CreateStmt.Relation, table) {
+			rule.EachConstraint(s.CreateStmt, add)
 		}
 	case *pg_query.Node_AlterTableStmt:
 		for _, cmd := range alterCmdsOn(n, table) {
-			eachAddedConstraint(cmd, add)
+			rule.EachAddedConstraint(cmd, add)
 		}
 	case *pg_query.Node_IndexStmt:
-		if ix := s.IndexStmt; ix.Unique && sameRelation(ix.Relation, table) {
+		if ix := s.IndexStmt; ix.Unique && rule.SameRelation(ix.Relation, table) {
 			keys = append(keys, indexKey(ix))
 		}
 	}
@@ -135,7 +135,7 @@ func indexKey(ix *pg_query.IndexStmt) uniqueKey {
 			k.columns = append(k.columns, e.GetName())
 			continue
 		}
-		walk(e.GetExpr().ProtoReflect(), func(m protoreflect.Message) {
+		schema.Walk(e.GetExpr().ProtoReflect(), func(m protoreflect.Message) {
 			if cr, ok := m.Interface().(*pg_query.ColumnRef); ok && len(cr.Fields) > 0 {
 				k.exprs = append(k.exprs, cr.Fields[len(cr.Fields)-1].GetString_().GetSval())
 			}
@@ -148,8 +148,8 @@ func indexKey(ix *pg_query.IndexStmt) uniqueKey {
 // later ones of the file give the table.
 func keysFromHere(c *rule.Context, table schema.QualifiedName) []uniqueKey {
 	var keys []uniqueKey
-	for _, st := range fromHere(c) {
-		if targets(st, table) {
+	for _, st := range c.FromHere() {
+		if rule.Targets(st, table) {
 			keys = append(keys, statementKeys(st.Node, table)...)
 		}
 	}

@@ -36,7 +36,7 @@ func broadNullableColumns() rule.Rule {
 			if len(n.flagged()) == 0 {
 				return nil
 			}
-			table := relName(cs.Relation).String()
+			table := rule.RelName(cs.Relation).String()
 			safe := n.safeSQL(c, cs)
 			var out []rule.Violation
 			if n.mostly() {
@@ -88,9 +88,9 @@ type nullableColumns struct {
 // nullability reads which columns of a new table are nullable once the file
 // is done with it (primary key members and later SET NOT NULL count).
 func nullability(c *rule.Context, cs *pg_query.CreateStmt) nullableColumns {
-	table := relName(cs.Relation)
+	table := rule.RelName(cs.Relation)
 	var pk, fk []string
-	eachConstraint(cs, func(con *pg_query.Constraint, column string) {
+	rule.EachConstraint(cs, func(con *pg_query.Constraint, column string) {
 		switch con.GetContype() {
 		case pg_query.ConstrType_CONSTR_PRIMARY:
 			pk = append(pk, constraintColumns(con, column)...)
@@ -143,7 +143,7 @@ func (n nullableColumns) safeSQL(c *rule.Context, cs *pg_query.CreateStmt) strin
 			}}})
 		}
 	}
-	sql := deparse(c, &pg_query.Node{Node: &pg_query.Node_CreateStmt{CreateStmt: fixed}})
+	sql := c.Deparse(&pg_query.Node{Node: &pg_query.Node_CreateStmt{CreateStmt: fixed}})
 	if n.mostly() {
 		sql = "-- NOT NULL wherever the product always has a value; move optional groups to their own table.\n" + sql
 	}

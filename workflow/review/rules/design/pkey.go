@@ -28,7 +28,7 @@ func tableWithoutPrimaryKey() rule.Rule {
 			if cs == nil || copiesKey(cs) {
 				return nil
 			}
-			table := relName(cs.Relation)
+			table := rule.RelName(cs.Relation)
 			if hasPrimaryKey(c, table) {
 				return nil
 			}
@@ -66,8 +66,8 @@ func copiesKey(cs *pg_query.CreateStmt) bool {
 // hasPrimaryKey reports whether the statement or a later one of the file
 // gives the table a primary key.
 func hasPrimaryKey(c *rule.Context, table schema.QualifiedName) bool {
-	for _, st := range fromHere(c) {
-		if !targets(st, table) {
+	for _, st := range c.FromHere() {
+		if !rule.Targets(st, table) {
 			continue
 		}
 		for _, k := range statementKeys(st.Node, table) {
@@ -95,12 +95,12 @@ func withPrimaryKey(c *rule.Context, cs *pg_query.CreateStmt) string {
 		hasID = hasID || cd.Colname == "id"
 	}
 	if !hasID {
-		def := parseStmt("CREATE TABLE t (id bigint GENERATED ALWAYS AS IDENTITY)").GetCreateStmt().GetTableElts()[0]
+		def := rule.ParseStmt("CREATE TABLE t (id bigint GENERATED ALWAYS AS IDENTITY)").GetCreateStmt().GetTableElts()[0]
 		fixed.TableElts = append([]*pg_query.Node{def}, fixed.TableElts...)
 	}
 	keys := append([]string{"id"}, partKeys...)
 	fixed.TableElts = append(fixed.TableElts, &pg_query.Node{Node: &pg_query.Node_Constraint{Constraint: &pg_query.Constraint{
 		Contype: pg_query.ConstrType_CONSTR_PRIMARY, Keys: strNodes(keys),
 	}}})
-	return deparse(c, &pg_query.Node{Node: &pg_query.Node_CreateStmt{CreateStmt: fixed}})
+	return c.Deparse(&pg_query.Node{Node: &pg_query.Node_CreateStmt{CreateStmt: fixed}})
 }

@@ -48,7 +48,7 @@ func timestampConventions() rule.Rule {
 
 // tableTimestamps judges the timestamp columns of a new table.
 func tableTimestamps(c *rule.Context, cs *pg_query.CreateStmt) []rule.Violation {
-	table := relName(cs.Relation)
+	table := rule.RelName(cs.Relation)
 	fixed := proto.Clone(cs).(*pg_query.CreateStmt)
 	notNull := notNullLater(c, table)
 	var out []rule.Violation
@@ -75,7 +75,7 @@ func tableTimestamps(c *rule.Context, cs *pg_query.CreateStmt) []rule.Violation 
 			Object:  table.String() + "." + name, Location: cd.Location,
 		})
 	}
-	safe := deparse(c, &pg_query.Node{Node: &pg_query.Node_CreateStmt{CreateStmt: fixed}})
+	safe := c.Deparse(&pg_query.Node{Node: &pg_query.Node_CreateStmt{CreateStmt: fixed}})
 	for i := range out {
 		out[i].SafeSQL = safe
 	}
@@ -88,7 +88,7 @@ func addedTimestamps(c *rule.Context) []rule.Violation {
 	if at == nil || at.Objtype != pg_query.ObjectType_OBJECT_TABLE || !addsTimestamp(at) {
 		return nil
 	}
-	table := relName(at.Relation)
+	table := rule.RelName(at.Relation)
 	fixed := proto.Clone(at).(*pg_query.AlterTableStmt)
 	notNull := notNullLater(c, table)
 	var out []rule.Violation
@@ -108,7 +108,7 @@ func addedTimestamps(c *rule.Context) []rule.Violation {
 			Object:  table.String() + "." + cd.Colname, Location: cd.Location,
 		})
 	}
-	safe := deparse(c, &pg_query.Node{Node: &pg_query.Node_AlterTableStmt{AlterTableStmt: fixed}})
+	safe := c.Deparse(&pg_query.Node{Node: &pg_query.Node_AlterTableStmt{AlterTableStmt: fixed}})
 	for i := range out {
 		out[i].SafeSQL = safe
 	}
@@ -171,8 +171,8 @@ func findColumn(cs *pg_query.CreateStmt, name string) (int, *pg_query.ColumnDef)
 
 // addedLater reports whether a later statement of the file adds the column.
 func addedLater(c *rule.Context, table schema.QualifiedName, column string) bool {
-	for _, st := range later(c) {
-		if !targets(st, table) {
+	for _, st := range c.Later() {
+		if !rule.Targets(st, table) {
 			continue
 		}
 		for _, cmd := range alterCmdsOn(st.Node, table) {
@@ -186,5 +186,5 @@ func addedLater(c *rule.Context, table schema.QualifiedName, column string) bool
 
 // conventionalColumn builds "name timestamptz NOT NULL DEFAULT now()".
 func conventionalColumn(name string) *pg_query.Node {
-	return parseStmt("CREATE TABLE t (" + quoteIdent(name) + " timestamptz NOT NULL DEFAULT now())").GetCreateStmt().GetTableElts()[0]
+	return rule.ParseStmt("CREATE TABLE t (" + rule.QuoteColID(name) + " timestamptz NOT NULL DEFAULT now())").GetCreateStmt().GetTableElts()[0]
 }

@@ -28,7 +28,7 @@ func attachPartitionWithoutCheck() rule.Rule {
 			if pc == nil || pc.Bound == nil || pc.Bound.IsDefault {
 				return nil
 			}
-			child, parent := relName(pc.Name), relName(at.Relation)
+			child, parent := rule.RelName(pc.Name), rule.RelName(at.Relation)
 			if c.CreatedHere(child.String()) {
 				return nil
 			}
@@ -111,12 +111,12 @@ func boundOf(c *rule.Context, spec *pg_query.PartitionBoundSpec, parent schema.Q
 	}
 	quoted := make([]string, len(keys))
 	for i, k := range keys {
-		quoted[i] = quoteIdent(k)
+		quoted[i] = rule.QuoteColID(k)
 	}
 	switch spec.Strategy {
 	case "h":
 		b.hash = true
-		b.expr = "satisfies_hash_partition(" + quoteLiteral(quoteName(parent)) + "::regclass, " +
+		b.expr = "satisfies_hash_partition(" + rule.QuoteLiteral(rule.QuoteQualified(parent)) + "::regclass, " +
 			strconv.Itoa(int(spec.Modulus)) + ", " + strconv.Itoa(int(spec.Remainder)) + ", " + strings.Join(quoted, ", ") + ")"
 	case "l":
 		b.expr = listCheck(c, spec.Listdatums, quoted[0], &b.literals)
@@ -202,8 +202,8 @@ func (b bound) provenBy(t *schema.Table) bool {
 // safeSQL adds the CHECK NOT VALID, validates it without blocking traffic,
 // attaches, and drops the CHECK the partition constraint now makes redundant.
 func (b bound) safeSQL(child schema.QualifiedName, attach string) string {
-	con := quoteIdent(clip(child.Name + "_partition_bound"))
-	t := quoteName(child)
+	con := rule.QuoteColID(rule.Clip(child.Name + "_partition_bound"))
+	t := rule.QuoteQualified(child)
 	s := "-- Prove the bounds first: the CHECK is validated under SHARE UPDATE EXCLUSIVE (traffic continues),\n" +
 		"-- then ATTACH PARTITION skips its scan.\n"
 	if !b.keysKnown {

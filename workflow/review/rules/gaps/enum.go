@@ -38,7 +38,7 @@ func enumValueUsedInSameTransaction() rule.Rule {
 				out = append(out, rule.Violation{
 					Message: "value '" + use.value + "' of enum " + use.enum + " is used here but was added earlier in the same transaction: the statement fails with \"unsafe use of new value\" until that transaction commits",
 					SafeSQL: "-- Commit the new value first (its own migration), then use it in the next transaction.\n" +
-						"ALTER TYPE " + use.enum + " ADD VALUE IF NOT EXISTS " + quoteLiteral(use.value) + ";\n" +
+						"ALTER TYPE " + use.enum + " ADD VALUE IF NOT EXISTS " + rule.QuoteLiteral(use.value) + ";\n" +
 						"COMMIT;\nBEGIN;\n" + c.Stmt.Text + ";\nCOMMIT;",
 					Object: use.enum + "." + use.value, Location: use.location,
 				})
@@ -83,7 +83,7 @@ func enumUses(c *rule.Context) []enumUse {
 	}
 	var out []enumUse
 	seen := map[string]bool{}
-	walk(c.Stmt.Node.ProtoReflect(), func(m protoreflect.Message) {
+	schema.Walk(c.Stmt.Node.ProtoReflect(), func(m protoreflect.Message) {
 		var lit *pg_query.A_Const
 		var cast *pg_query.TypeName
 		switch n := m.Interface().(type) {
@@ -101,7 +101,7 @@ func enumUses(c *rule.Context) []enumUse {
 			if !ok || seen[added] {
 				continue
 			}
-			if (cast != nil && sameType(stringValues(cast.Names), enum)) || usesEnum(c, enum) {
+			if (cast != nil && sameType(rule.StringValues(cast.Names), enum)) || usesEnum(c, enum) {
 				seen[added] = true
 				out = append(out, enumUse{enum: enum, value: value, location: lit.Location})
 			}
@@ -119,10 +119,10 @@ func sameType(names []string, enum string) bool {
 // or works on a table that has one.
 func usesEnum(c *rule.Context, enum string) bool {
 	found := false
-	walk(c.Stmt.Node.ProtoReflect(), func(m protoreflect.Message) {
+	schema.Walk(c.Stmt.Node.ProtoReflect(), func(m protoreflect.Message) {
 		switch n := m.Interface().(type) {
 		case *pg_query.ColumnDef:
-			found = found || sameType(stringValues(n.GetTypeName().GetNames()), enum)
+			found = found || sameType(rule.StringValues(n.GetTypeName().GetNames()), enum)
 		case *pg_query.RangeVar:
 			if t := c.Table(rule.RangeVarName(n)); t != nil {
 				for _, col := range t.Columns {

@@ -31,7 +31,7 @@ func exclusionConstraintOnExistingTable() rule.Rule {
 				extra := proto.Clone(con).(*pg_query.Constraint)
 				out = append(out, rule.Violation{
 					Message: "exclusion constraint " + con.Conname + " on " + table + " builds its index and checks every row under ACCESS EXCLUSIVE, blocking reads and writes; it has no NOT VALID or USING INDEX form",
-					SafeSQL: rebuild{table: relName(at.Relation), extra: []*pg_query.Node{{Node: &pg_query.Node_Constraint{Constraint: extra}}}}.sql(c),
+					SafeSQL: rebuild{table: rule.RelName(at.Relation), extra: []*pg_query.Node{{Node: &pg_query.Node_Constraint{Constraint: extra}}}}.sql(c),
 					Object:  table, Location: con.Location,
 				})
 			}

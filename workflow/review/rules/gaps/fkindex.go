@@ -42,7 +42,7 @@ func foreignKeyWithoutIndex() rule.Rule {
 				out = append(out, rule.Violation{
 					Message: "foreign key (" + strings.Join(fk.columns, ", ") + ") of " + table.String() + " references " + fk.ref +
 						" but no index on " + table.String() + " starts with those columns: deletes and key updates on " + fk.ref + " scan " + table.String(),
-					SafeSQL:  c.Stmt.Text + ";\n" + create + quoteIdent(name.Name) + " ON " + quoteName(table) + " (" + joinIdents(fk.columns) + ");",
+					SafeSQL:  c.Stmt.Text + ";\n" + create + rule.QuoteColID(name.Name) + " ON " + rule.QuoteQualified(table) + " (" + rule.JoinColIDs(fk.columns) + ");",
 					Object:   table.String() + "." + strings.Join(fk.columns, ","),
 					Location: fk.location,
 				})
@@ -87,7 +87,7 @@ func addedForeignKeys(n *pg_query.Node) (schema.QualifiedName, []foreignKey) {
 		if con.GetContype() != pg_query.ConstrType_CONSTR_FOREIGN {
 			return
 		}
-		cols := stringValues(con.FkAttrs)
+		cols := rule.StringValues(con.FkAttrs)
 		if column != "" {
 			cols = []string{column}
 		}
@@ -95,49 +95,15 @@ func addedForeignKeys(n *pg_query.Node) (schema.QualifiedName, []foreignKey) {
 	}
 	switch s := n.GetNode().(type) {
 	case *pg_query.Node_CreateStmt:
-		eachConstraint(s.CreateStmt, add)
-		return relName(s.CreateStmt.Relation), fks
+		rule.EachConstraint(s.CreateStmt, add)
+		return rule.RelName(s.CreateStmt.Relation), fks
 	case *pg_query.Node_AlterTableStmt:
 		for _, cmd := range s.AlterTableStmt.Cmds {
-			eachAddedConstraint(cmd.GetAlterTableCmd(), add)
+			rule.EachAddedConstraint(cmd.GetAlterTableCmd(), add)
 		}
-		return relName(s.AlterTableStmt.Relation), fks
+		return rule.RelName(s.AlterTableStmt.Relation), fks
 	}
 	return schema.QualifiedName{}, nil
-}
-
-// eachConstraint calls fn on every constraint of a CREATE TABLE, with the
-// column for one written on a column.
-func eachConstraint(cs *pg_query.CreateStmt, fn func(con *pg_query.Constraint, column string)) {
-	for _, elt := range cs.TableElts {
-		if cd := elt.GetColumnDef(); cd != nil {
-			for _, n := range cd.Constraints {
-				fn(n.GetConstraint(), cd.Colname)
-			}
-		} else if con := elt.GetConstraint(); con != nil {
-			fn(con, "")
-		}
-	}
-	for _, n := range cs.Constraints {
-		fn(n.GetConstraint(), "")
-	}
-}
-
-// eachAddedConstraint calls fn on the constraints an ALTER TABLE subcommand
-// adds (ADD CONSTRAINT, or a column's inline constraints in ADD COLUMN).
-func eachAddedConstraint(cmd *pg_query.AlterTableCmd, fn func(con *pg_query.Constraint, column string)) {
-	switch cmd.GetSubtype() {
-	case pg_query.AlterTableType_AT_AddConstraint:
-		if con := cmd.GetDef().GetConstraint(); con != nil {
-			fn(con, "")
-		}
-	case pg_query.AlterTableType_AT_AddColumn:
-		if cd := cmd.GetDef().GetColumnDef(); cd != nil {
-			for _, n := range cd.Constraints {
-				fn(n.GetConstraint(), cd.Colname)
-			}
-		}
-	}
 }
 
 // tableKeys returns the leading-column lists of the table's indexes by the
@@ -160,7 +126,7 @@ func tableKeys(c *rule.Context, table schema.QualifiedName) [][]string {
 		}
 	}
 	for _, st := range fromHereOn(c, table) {
-		if targets(st, table) {
+		if rule.Targets(st, table) {
 			keys = append(keys, statementKeys(st.Node, table)...)
 		}
 	}
@@ -187,24 +153,24 @@ func statementKeys(n *pg_query.Node, table schema.QualifiedName) [][]string {
 			if column != "" {
 				keys = append(keys, []string{column})
 			} else if len(con.Keys) > 0 {
-				keys = append(keys, stringValues(con.Keys))
+				keys = append(keys, rule.StringValues(con.Keys))
 			}
 		}
 	}
 	switch s := n.GetNode().(type) {
 	case *pg_query.Node_CreateStmt:
-		if sameRelation(s.CreateStmt.Relation, table) {
-			eachConstraint(s.CreateStmt, add)
+		if rule.SameRelation(s.CreateStmt.Relation, table) {
+			rule.EachConstraint(s.CreateStmt, add)
 		}
 	case *pg_query.Node_AlterTableStmt:
-		if sameRelation(s.AlterTableStmt.Relation, table) {
+		if rule.SameRelation(s.AlterTableStmt.Relation, table) {
 			for _, cmd := range s.AlterTableStmt.Cmds {
-				eachAddedConstraint(cmd.GetAlterTableCmd(), add)
+				rule.EachAddedConstraint(cmd.GetAlterTableCmd(), add)
 			}
 		}
 	case *pg_query.Node_IndexStmt:
 		ix := s.IndexStmt
-		if sameRelation(ix.Relation, table) && ix.WhereClause == nil {
+		if rule.SameRelation(ix.Relation, table) && ix.WhereClause == nil {
 			var cols []string
 			for _, p := range ix.IndexParams {
 				cols = append(cols, p.GetIndexElem().GetName())

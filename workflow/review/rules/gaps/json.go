@@ -7,6 +7,7 @@ import (
 
 	"github.com/pgrollout/pgrollout/workflow"
 	"github.com/pgrollout/pgrollout/workflow/review/rule"
+	"github.com/pgrollout/pgrollout/workflow/schema"
 )
 
 // preferJSONBOverJSON: json keeps the text as written and has no equality
@@ -24,7 +25,7 @@ func preferJSONBOverJSON() rule.Rule {
 				return nil
 			}
 			var out []rule.Violation
-			walk(c.Stmt.Node.ProtoReflect(), func(m protoreflect.Message) {
+			schema.Walk(c.Stmt.Node.ProtoReflect(), func(m protoreflect.Message) {
 				cd, ok := m.Interface().(*pg_query.ColumnDef)
 				if !ok || !isJSON(cd.TypeName) {
 					return
@@ -59,7 +60,7 @@ func columnStatement(n *pg_query.Node) bool {
 
 // isJSON reports whether a type is json (or pg_catalog.json), arrays included.
 func isJSON(t *pg_query.TypeName) bool {
-	names := stringValues(t.GetNames())
+	names := rule.StringValues(t.GetNames())
 	switch len(names) {
 	case 1:
 		return names[0] == "json"
@@ -72,10 +73,10 @@ func isJSON(t *pg_query.TypeName) bool {
 // jsonbSQL renders the statement with every json column type made jsonb.
 func jsonbSQL(c *rule.Context) string {
 	fixed := proto.Clone(c.Stmt.Node).(*pg_query.Node)
-	walk(fixed.ProtoReflect(), func(m protoreflect.Message) {
+	schema.Walk(fixed.ProtoReflect(), func(m protoreflect.Message) {
 		if cd, ok := m.Interface().(*pg_query.ColumnDef); ok && isJSON(cd.TypeName) {
 			cd.TypeName.Names = []*pg_query.Node{pg_query.MakeStrNode("jsonb")}
 		}
 	})
-	return deparse(c, fixed)
+	return c.Deparse(fixed)
 }

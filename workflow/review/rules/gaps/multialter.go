@@ -29,7 +29,7 @@ func multipleAlterTable() rule.Rule {
 			if !ok || at.Objtype != pg_query.ObjectType_OBJECT_TABLE || staged(at) {
 				return nil
 			}
-			table := relName(at.Relation)
+			table := rule.RelName(at.Relation)
 			if c.CreatedHere(table.String()) {
 				return nil
 			}
@@ -49,7 +49,7 @@ func multipleAlterTable() rule.Rule {
 			return []rule.Violation{{
 				Message: strconv.Itoa(len(prev)+1) + " ALTER TABLE statements on " + table.String() + " (lines " + strings.Join(lines, ", ") +
 					" and this one): each queues for the table's lock, and scans or rewrites it, separately; combine their subcommands into one ALTER TABLE",
-				SafeSQL:  deparse(c, &pg_query.Node{Node: &pg_query.Node_AlterTableStmt{AlterTableStmt: merged}}),
+				SafeSQL:  c.Deparse(&pg_query.Node{Node: &pg_query.Node_AlterTableStmt{AlterTableStmt: merged}}),
 				Object:   table.String(),
 				Location: at.Relation.GetLocation(),
 			}}
@@ -99,11 +99,11 @@ func staged(at *pg_query.AlterTableStmt) bool {
 // same group (no staged step on it comes first).
 func alterFollows(c *rule.Context, table schema.QualifiedName) bool {
 	for _, st := range laterOn(c, table) {
-		if !targets(st, table) {
+		if !rule.Targets(st, table) {
 			continue
 		}
 		at := st.Node.GetAlterTableStmt()
-		if at == nil || at.Objtype != pg_query.ObjectType_OBJECT_TABLE || !sameRelation(at.Relation, table) {
+		if at == nil || at.Objtype != pg_query.ObjectType_OBJECT_TABLE || !rule.SameRelation(at.Relation, table) {
 			continue
 		}
 		return !staged(at)
@@ -116,11 +116,11 @@ func alterFollows(c *rule.Context, table schema.QualifiedName) bool {
 func previousAlters(c *rule.Context, table schema.QualifiedName) []schema.Statement {
 	var out []schema.Statement
 	for _, st := range earlierOn(c, table) {
-		if !targets(st, table) {
+		if !rule.Targets(st, table) {
 			continue
 		}
 		at := st.Node.GetAlterTableStmt()
-		if at == nil || at.Objtype != pg_query.ObjectType_OBJECT_TABLE || !sameRelation(at.Relation, table) {
+		if at == nil || at.Objtype != pg_query.ObjectType_OBJECT_TABLE || !rule.SameRelation(at.Relation, table) {
 			continue
 		}
 		if staged(at) {

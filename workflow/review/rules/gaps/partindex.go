@@ -30,7 +30,7 @@ func indexOnPartitionedTable() rule.Rule {
 			if ix == nil || !ix.Relation.GetInh() {
 				return nil
 			}
-			parent := relName(ix.Relation)
+			parent := rule.RelName(ix.Relation)
 			p := partitionsOf(earlierOn(c, parent), parent)
 			if !p.known {
 				return nil
@@ -89,7 +89,7 @@ func holdsData(c *rule.Context, parent schema.QualifiedName, parts []schema.Qual
 // partitionedIndexSQL renders the parent index ON ONLY the parent, a
 // concurrent build per known partition and the attachments.
 func partitionedIndexSQL(c *rule.Context, ix *pg_query.IndexStmt, parts []schema.QualifiedName) string {
-	parent := relName(ix.Relation)
+	parent := rule.RelName(ix.Relation)
 	suffix := indexSuffix(ix)
 	name := sibling(parent, ix.Idxname)
 	if ix.Idxname == "" {
@@ -99,10 +99,10 @@ func partitionedIndexSQL(c *rule.Context, ix *pg_query.IndexStmt, parts []schema
 	only.Relation.Inh, only.Concurrent, only.Idxname, only.IfNotExists = false, false, name.Name, true
 	var b strings.Builder
 	b.WriteString("-- The parent index, ON ONLY the parent: instant, invalid until every partition's index is attached.\n")
-	b.WriteString(deparse(c, &pg_query.Node{Node: &pg_query.Node_IndexStmt{IndexStmt: only}}) + "\n")
+	b.WriteString(c.Deparse(&pg_query.Node{Node: &pg_query.Node_IndexStmt{IndexStmt: only}}) + "\n")
 	if len(parts) == 0 {
 		b.WriteString("-- For each partition: CREATE INDEX CONCURRENTLY IF NOT EXISTS <partition>_" + suffix + " ON <partition> (...);\n")
-		b.WriteString("-- then ALTER INDEX " + quoteName(name) + " ATTACH PARTITION <partition>_" + suffix + ";")
+		b.WriteString("-- then ALTER INDEX " + rule.QuoteQualified(name) + " ATTACH PARTITION <partition>_" + suffix + ";")
 		return b.String()
 	}
 	b.WriteString("-- Each partition's index without blocking writes, then attached to the parent index.\n")
@@ -111,8 +111,8 @@ func partitionedIndexSQL(c *rule.Context, ix *pg_query.IndexStmt, parts []schema
 		one := proto.Clone(ix).(*pg_query.IndexStmt)
 		one.Relation = &pg_query.RangeVar{Schemaname: p.Schema, Relname: p.Name, Inh: true, Relpersistence: "p"}
 		one.Concurrent, one.Idxname, one.IfNotExists = true, pname.Name, true
-		b.WriteString(deparse(c, &pg_query.Node{Node: &pg_query.Node_IndexStmt{IndexStmt: one}}) + "\n")
-		b.WriteString("ALTER INDEX " + quoteName(name) + " ATTACH PARTITION " + quoteName(pname) + ";\n")
+		b.WriteString(c.Deparse(&pg_query.Node{Node: &pg_query.Node_IndexStmt{IndexStmt: one}}) + "\n")
+		b.WriteString("ALTER INDEX " + rule.QuoteQualified(name) + " ATTACH PARTITION " + rule.QuoteQualified(pname) + ";\n")
 	}
 	return strings.TrimSuffix(b.String(), "\n")
 }

@@ -24,32 +24,32 @@ type partitioning struct {
 func partitionsOf(stmts []schema.Statement, parent schema.QualifiedName) partitioning {
 	var p partitioning
 	for _, st := range stmts {
-		if !targets(st, parent) && st.Node.GetCreateStmt().GetPartbound() == nil {
+		if !rule.Targets(st, parent) && st.Node.GetCreateStmt().GetPartbound() == nil {
 			continue
 		}
 		switch s := st.Node.GetNode().(type) {
 		case *pg_query.Node_CreateStmt:
 			cs := s.CreateStmt
-			if sameRelation(cs.Relation, parent) && cs.Partspec != nil {
+			if rule.SameRelation(cs.Relation, parent) && cs.Partspec != nil {
 				p.known = true
 				p.keys = nil
 				for _, e := range cs.Partspec.PartParams {
 					p.keys = append(p.keys, e.GetPartitionElem().GetName())
 				}
 			}
-			if cs.Partbound != nil && len(cs.InhRelations) == 1 && sameRelation(cs.InhRelations[0].GetRangeVar(), parent) {
+			if cs.Partbound != nil && len(cs.InhRelations) == 1 && rule.SameRelation(cs.InhRelations[0].GetRangeVar(), parent) {
 				p.known = true
-				p.partitions = append(p.partitions, relName(cs.Relation))
+				p.partitions = append(p.partitions, rule.RelName(cs.Relation))
 			}
 		case *pg_query.Node_AlterTableStmt:
 			at := s.AlterTableStmt
-			if !sameRelation(at.Relation, parent) {
+			if !rule.SameRelation(at.Relation, parent) {
 				continue
 			}
 			for _, n := range at.Cmds {
 				if cmd := n.GetAlterTableCmd(); cmd.GetSubtype() == pg_query.AlterTableType_AT_AttachPartition {
 					p.known = true
-					p.partitions = append(p.partitions, relName(cmd.GetDef().GetPartitionCmd().GetName()))
+					p.partitions = append(p.partitions, rule.RelName(cmd.GetDef().GetPartitionCmd().GetName()))
 				}
 			}
 		}

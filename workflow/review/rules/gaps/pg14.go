@@ -77,7 +77,7 @@ func concurrentBuild(n *pg_query.Node) (string, int32, bool) {
 // guarded reports whether an earlier DO block of the file checks
 // server_version_num, as the version guard does.
 func guarded(c *rule.Context) bool {
-	for _, st := range earlier(c) {
+	for _, st := range c.Earlier() {
 		do := st.Node.GetDoStmt()
 		if do == nil {
 			continue

@@ -42,19 +42,19 @@ func (r rebuild) sql(c *rule.Context) string {
 		Tablespacename: r.tablespace,
 		Oncommit:       pg_query.OnCommitAction_ONCOMMIT_NOOP,
 	}}}
-	key := quoteIdent(primaryKeyColumn(c, r.table))
+	key := rule.QuoteColID(primaryKeyColumn(c, r.table))
 	var b strings.Builder
 	b.WriteString("-- Build a copy beside the live table instead of rewriting it under ACCESS EXCLUSIVE.\n")
-	b.WriteString(deparse(c, create) + "\n")
+	b.WriteString(c.Deparse(create) + "\n")
 	b.WriteString("-- Copy in primary key batches (repeat with the next range until no rows are left); replay\n")
 	b.WriteString("-- the writes that arrive meanwhile with a trigger, or pause them for the last batch.\n")
-	b.WriteString("INSERT INTO " + quoteName(copyName) + " OVERRIDING SYSTEM VALUE\n  SELECT * FROM " + quoteName(r.table) +
+	b.WriteString("INSERT INTO " + rule.QuoteQualified(copyName) + " OVERRIDING SYSTEM VALUE\n  SELECT * FROM " + rule.QuoteQualified(r.table) +
 		" WHERE " + key + " > 0 AND " + key + " <= 10000;\n")
 	b.WriteString("-- Swap the names in one short transaction; foreign keys and views that point at the old\n")
 	b.WriteString("-- table follow it and must be recreated on the copy.\n")
 	b.WriteString("BEGIN;\nSET LOCAL lock_timeout = '2s';\n")
-	b.WriteString("ALTER TABLE " + quoteName(r.table) + " RENAME TO " + quoteIdent(oldName.Name) + ";\n")
-	b.WriteString("ALTER TABLE " + quoteName(copyName) + " RENAME TO " + quoteIdent(r.table.Name) + ";\n")
+	b.WriteString("ALTER TABLE " + rule.QuoteQualified(r.table) + " RENAME TO " + rule.QuoteColID(oldName.Name) + ";\n")
+	b.WriteString("ALTER TABLE " + rule.QuoteQualified(copyName) + " RENAME TO " + rule.QuoteColID(r.table.Name) + ";\n")
 	b.WriteString("COMMIT;")
 	return b.String()
 }

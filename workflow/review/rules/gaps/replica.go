@@ -27,7 +27,7 @@ func replicaIdentityChange() rule.Rule {
 					continue
 				}
 				table := rule.RangeVarName(at.Relation)
-				name := relName(at.Relation)
+				name := rule.RelName(at.Relation)
 				schemaName := name.Schema
 				if schemaName == "" {
 					schemaName = "public"
@@ -35,9 +35,9 @@ func replicaIdentityChange() rule.Rule {
 				out = append(out, rule.Violation{
 					Message: "REPLICA IDENTITY " + identityLabel(ri) + " on " + table + " changes what logical replication and CDC consumers receive for its updates and deletes" + identityRisk(ri),
 					SafeSQL: "-- Check which publications carry the table and agree the change with their subscribers first.\n" +
-						"SELECT pubname FROM pg_publication_tables WHERE schemaname = " + quoteLiteral(schemaName) +
-						" AND tablename = " + quoteLiteral(name.Name) + ";\n" +
-						"-- Then, in its own migration:\n" + commentOut(c.Stmt.Text+";"),
+						"SELECT pubname FROM pg_publication_tables WHERE schemaname = " + rule.QuoteLiteral(schemaName) +
+						" AND tablename = " + rule.QuoteLiteral(name.Name) + ";\n" +
+						"-- Then, in its own migration:\n" + rule.CommentOut(c.Stmt.Text+";"),
 					Object: table, Location: at.Relation.GetLocation(),
 				})
 			}

@@ -44,7 +44,7 @@ func setLoggedUnlogged() rule.Rule {
 				table := rule.RangeVarName(at.Relation)
 				out = append(out, rule.Violation{
 					Message: what + " on " + table + " rewrites the table under ACCESS EXCLUSIVE, blocking reads and writes for the whole copy",
-					SafeSQL: rebuild{table: relName(at.Relation), unlogged: what == "SET UNLOGGED"}.sql(c),
+					SafeSQL: rebuild{table: rule.RelName(at.Relation), unlogged: what == "SET UNLOGGED"}.sql(c),
 					Object:  table, Location: at.Relation.GetLocation(),
 				})
 			}
@@ -85,7 +85,7 @@ func setAccessMethod() rule.Rule {
 				}
 				out = append(out, rule.Violation{
 					Message: msg,
-					SafeSQL: rebuild{table: relName(at.Relation), accessMethod: cmd.Name}.sql(c),
+					SafeSQL: rebuild{table: rule.RelName(at.Relation), accessMethod: cmd.Name}.sql(c),
 					Object:  table, Location: at.Relation.GetLocation(),
 				})
 			}

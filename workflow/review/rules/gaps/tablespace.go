@@ -57,7 +57,7 @@ func tablespaceViolation(c *rule.Context, at *pg_query.AlterTableStmt, space str
 		}
 		return rule.Violation{
 			Message: "SET TABLESPACE " + space + " copies all of " + name + " under ACCESS EXCLUSIVE, blocking reads and writes for the whole copy",
-			SafeSQL: rebuild{table: relName(at.Relation), tablespace: space}.sql(c),
+			SafeSQL: rebuild{table: rule.RelName(at.Relation), tablespace: space}.sql(c),
 			Object:  name, Location: loc,
 		}, true
 	case pg_query.ObjectType_OBJECT_INDEX:
@@ -77,19 +77,19 @@ func tablespaceViolation(c *rule.Context, at *pg_query.AlterTableStmt, space str
 // moveIndexSQL rebuilds an index CONCURRENTLY in the new tablespace and drops
 // the old one; for an index the model does not know it asks for its definition.
 func moveIndexSQL(c *rule.Context, rv *pg_query.RangeVar, space string) string {
-	name := relName(rv)
+	name := rule.RelName(rv)
 	ix := c.Model.Index(name.String())
 	if ix == nil {
 		return "-- Rebuild the index CONCURRENTLY in the new tablespace from its definition, then\n" +
 			"-- DROP INDEX CONCURRENTLY the old one (a constraint's index: attach the new one USING INDEX).\n" +
-			"SELECT pg_get_indexdef(" + quoteLiteral(quoteName(name)) + "::regclass);"
+			"SELECT pg_get_indexdef(" + rule.QuoteLiteral(rule.QuoteQualified(name)) + "::regclass);"
 	}
 	tmp := sibling(name, name.Name+"_moved")
 	create := "CREATE "
 	if ix.Unique {
 		create += "UNIQUE "
 	}
-	create += "INDEX CONCURRENTLY IF NOT EXISTS " + quoteIdent(tmp.Name) + " ON " + quoteName(ix.Table) + " USING " + ix.Method + " ("
+	create += "INDEX CONCURRENTLY IF NOT EXISTS " + rule.QuoteColID(tmp.Name) + " ON " + rule.QuoteQualified(ix.Table) + " USING " + ix.Method + " ("
 	for i, k := range ix.Keys {
 		if i > 0 {
 			create += ", "
@@ -98,29 +98,17 @@ func moveIndexSQL(c *rule.Context, rv *pg_query.RangeVar, space string) string {
 	}
 	create += ")"
 	if len(ix.Include) > 0 {
-		create += " INCLUDE (" + joinIdents(ix.Include) + ")"
+		create += " INCLUDE (" + rule.JoinColIDs(ix.Include) + ")"
 	}
 	if ix.NullsNotDistinct {
 		create += " NULLS NOT DISTINCT"
 	}
-	create += " TABLESPACE " + quoteIdent(space)
+	create += " TABLESPACE " + rule.QuoteColID(space)
 	if ix.Where != "" {
 		create += " WHERE (" + ix.Where + ")"
 	}
 	return "-- Build the index again in the new tablespace without blocking writes, then swap it in.\n" +
 		create + ";\n" +
-		"DROP INDEX CONCURRENTLY IF EXISTS " + quoteName(name) + ";\n" +
-		"ALTER INDEX " + quoteName(tmp) + " RENAME TO " + quoteIdent(name.Name) + ";"
-}
-
-// joinIdents quotes and joins column names.
-func joinIdents(cols []string) string {
-	s := ""
-	for i, col := range cols {
-		if i > 0 {
-			s += ", "
-		}
-		s += quoteIdent(col)
-	}
-	return s
+		"DROP INDEX CONCURRENTLY IF EXISTS " + rule.QuoteQualified(name) + ";\n" +
+		"ALTER INDEX " + rule.QuoteQualified(tmp) + " RENAME TO " + rule.QuoteColID(name.Name) + ";"
 }

@@ -43,7 +43,7 @@ func checkDuplicateAssignments(c *rule.Context) []rule.Violation {
 	}
 	clone := proto.Clone(c.Stmt.Node).(*pg_query.Node)
 	fixed := setList(clone)
-	safe := comment("Assign each column once: the last value (or the row assignment) was kept; check it is the one meant.")
+	safe := rule.Comment("Assign each column once: the last value (or the row assignment) was kept; check it is the one meant.")
 	if kept, ok := dedupe(*fixed); ok {
 		*fixed = kept
 		if sql, err := c.Stmt.Deparse(clone); err == nil {
@@ -142,13 +142,4 @@ func dedupe(targets []*pg_query.Node) ([]*pg_query.Node, bool) {
 // isRowAssignment reports whether the target is part of "(a, b) = ...".
 func isRowAssignment(n *pg_query.Node) bool {
 	return n.GetResTarget().GetVal().GetMultiAssignRef() != nil
-}
-
-// comment turns each line into an SQL line comment.
-func comment(lines ...string) string {
-	var s string
-	for _, l := range lines {
-		s += "-- " + l + "\n"
-	}
-	return s
 }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
-	"unicode/utf8"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
@@ -62,12 +61,7 @@ func checkIdentifierLength(c *rule.Context) []rule.Violation {
 		}
 		tok := c.Stmt.Text[t.Start:t.End]
 		quoted := len(tok) >= 2 && tok[0] == '"'
-		v := tok
-		if quoted {
-			v = strings.ReplaceAll(tok[1:len(tok)-1], `""`, `"`)
-		} else {
-			v = strings.ToLower(tok)
-		}
+		v := rule.IdentValue(tok)
 		if len(v) > maxIdentBytes {
 			longs = append(longs, long{t.Start, t.End, quoted, v})
 		}
@@ -79,7 +73,7 @@ func checkIdentifierLength(c *rule.Context) []rule.Violation {
 	prev := int32(0)
 	for _, l := range longs {
 		b.WriteString(c.Stmt.Text[prev:l.start])
-		b.WriteString(identSQL(truncateIdent(l.value), l.quoted))
+		b.WriteString(identSQL(rule.Clip(l.value), l.quoted))
 		prev = l.end
 	}
 	b.WriteString(c.Stmt.Text[prev:])
@@ -92,9 +86,9 @@ func checkIdentifierLength(c *rule.Context) []rule.Violation {
 		}
 		seen[l.value] = true
 		out = append(out, rule.Violation{
-			Message:  fmt.Sprintf("identifier %q is %d bytes: PostgreSQL truncates it to %q", l.value, len(l.value), truncateIdent(l.value)),
+			Message:  fmt.Sprintf("identifier %q is %d bytes: PostgreSQL truncates it to %q", l.value, len(l.value), rule.Clip(l.value)),
 			SafeSQL:  safe,
-			Object:   truncateIdent(l.value),
+			Object:   rule.Clip(l.value),
 			Location: int32(c.Stmt.Start) + l.start,
 		})
 	}
@@ -121,16 +115,6 @@ func mayHoldLongIdent(sql string) bool {
 		}
 	}
 	return false
-}
-
-// truncateIdent cuts a name to 63 bytes on a character boundary, as
-// PostgreSQL does.
-func truncateIdent(s string) string {
-	n := maxIdentBytes
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
 }
 
 // plainIdent matches names that need no quotes (keywords aside).

@@ -9,26 +9,13 @@ import (
 	"github.com/pgrollout/pgrollout/workflow/review/rule"
 )
 
-// serialBase returns the integer type a serial pseudo-type stands for, or "".
-func serialBase(name string) string {
-	switch name {
-	case "smallserial", "serial2":
-		return "int2"
-	case "serial", "serial4":
-		return "int4"
-	case "bigserial", "serial8":
-		return "int8"
-	}
-	return ""
-}
-
 // preferIdentity: serial columns where an identity column does the job.
 func preferIdentity() rule.Rule {
 	tc := typeCheck{
-		match: func(ct columnType) bool { return ct.added && serialBase(baseType(ct.def.TypeName)) != "" },
+		match: func(ct columnType) bool { return ct.added && rule.SerialBase(baseType(ct.def.TypeName)) != "" },
 		fix: func(ct columnType) {
 			t := ct.def.TypeName
-			t.Names = catalogType(serialBase(baseType(t)))
+			t.Names = catalogType(rule.SerialBase(baseType(t)))
 			ct.def.Constraints = slices.Insert(ct.def.Constraints, 0, &pg_query.Node{Node: &pg_query.Node_Constraint{Constraint: &pg_query.Constraint{
 				Contype: pg_query.ConstrType_CONSTR_IDENTITY, GeneratedWhen: "d", Location: -1,
 			}}})

@@ -75,7 +75,7 @@ func checkChangingColumnType(c *rule.Context) []rule.Violation {
 		return nil
 	}
 	var out []rule.Violation
-	for _, cmd := range cmdsOf(at) {
+	for _, cmd := range rule.AlterTableCmds(at) {
 		v, ok := typeChangeVerdict(c, table, cmd)
 		if !ok || v.change == coercible || (v.change == coercibleInUTC && sessionInUTC(c)) {
 			continue
@@ -145,7 +145,7 @@ func trivialUsing(n *pg_query.Node, col string) bool {
 	if tc := n.GetTypeCast(); tc != nil {
 		n = tc.Arg
 	}
-	f := names(n.GetColumnRef().GetFields())
+	f := rule.StringValues(n.GetColumnRef().GetFields())
 	return len(f) > 0 && f[len(f)-1] == col
 }
 

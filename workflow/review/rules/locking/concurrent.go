@@ -49,7 +49,7 @@ func checkIndexDeletion(c *rule.Context) []rule.Violation {
 	var risky []string
 	var kept []*pg_query.Node
 	for _, obj := range d.Objects {
-		name := strings.Join(names(obj.GetList().GetItems()), ".")
+		name := strings.Join(rule.StringValues(obj.GetList().GetItems()), ".")
 		if ix := c.Model.Index(name); ix != nil && c.CreatedHere(ix.Table.String()) {
 			kept = append(kept, obj)
 			continue

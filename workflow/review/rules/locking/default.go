@@ -61,7 +61,7 @@ func checkAddingFieldWithDefault(c *rule.Context) []rule.Violation {
 		return nil
 	}
 	var out []rule.Violation
-	for _, cmd := range cmdsOf(at) {
+	for _, cmd := range rule.AlterTableCmds(at) {
 		cd := addedColumn(cmd)
 		if cd == nil {
 			continue
@@ -99,7 +99,7 @@ func defaultRewrite(c *rule.Context, cd *pg_query.ColumnDef) string {
 		return "as a GENERATED ... STORED column computes it for every existing row"
 	case hasConstraint(cd, pg_query.ConstrType_CONSTR_IDENTITY) != nil:
 		return "as an identity column gives every existing row a sequence value"
-	case serialBase(schema.TypeString(cd.TypeName)) != "":
+	case rule.SerialBase(schema.TypeString(cd.TypeName)) != "":
 		return "as " + schema.TypeString(cd.TypeName) + " gives every existing row a value from nextval()"
 	}
 	expr := defaultExpr(cd)
@@ -145,7 +145,7 @@ func safeAddColumns(c *rule.Context, at *pg_query.AlterTableStmt, table string) 
 // rows: the default, NOT NULL, identity and generation; a serial type becomes
 // its integer type. Other inline constraints stay.
 func plainColumn(cd *pg_query.ColumnDef) {
-	if base := serialBase(schema.TypeString(cd.TypeName)); base != "" {
+	if base := rule.SerialBase(schema.TypeString(cd.TypeName)); base != "" {
 		cd.TypeName = &pg_query.TypeName{Names: stringNodes("pg_catalog", base), Typemod: -1, Location: cd.TypeName.GetLocation()}
 	}
 	cd.RawDefault = nil
@@ -161,7 +161,7 @@ func addColumnSteps(c *rule.Context, s *script, rel *pg_query.RangeVar, table st
 	col := cd.Colname
 	fill := defaultExpr(cd)
 	switch {
-	case serialBase(schema.TypeString(cd.TypeName)) != "":
+	case rule.SerialBase(schema.TypeString(cd.TypeName)) != "":
 		seqName := objectName(table, []string{col}, "seq")
 		seq := &pg_query.RangeVar{Schemaname: rel.Schemaname, Relname: seqName, Inh: true, Relpersistence: "p"}
 		owner := append(qualifiedNodes(rel), pg_query.MakeStrNode(col))

@@ -62,7 +62,7 @@ func checkAddingForeignKey(c *rule.Context) []rule.Violation {
 			Location: con.Location,
 		})
 	}
-	for _, cmd := range cmdsOf(at) {
+	for _, cmd := range rule.AlterTableCmds(at) {
 		if con := addedConstraint(cmd); isValidatedFK(con) {
 			report(con, "ADD "+constraintLabel(c, con))
 		}

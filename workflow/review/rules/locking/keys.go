@@ -95,7 +95,7 @@ type keyAdd struct {
 // without USING INDEX.
 func keyAdds(cmd *pg_query.AlterTableCmd, t pg_query.ConstrType) []keyAdd {
 	if con := addedConstraint(cmd); con != nil && con.Contype == t && con.Indexname == "" {
-		return []keyAdd{{con: con, cols: names(con.Keys)}}
+		return []keyAdd{{con: con, cols: rule.StringValues(con.Keys)}}
 	}
 	var out []keyAdd
 	if cd := addedColumn(cmd); cd != nil {
@@ -120,7 +120,7 @@ func checkIndexConstraint(c *rule.Context, t pg_query.ConstrType) []rule.Violati
 		kind = "PRIMARY KEY"
 	}
 	var out []rule.Violation
-	for _, cmd := range cmdsOf(at) {
+	for _, cmd := range rule.AlterTableCmds(at) {
 		for _, k := range keyAdds(cmd, t) {
 			msg := fmt.Sprintf("ADD %s (%s) on %s builds its index while holding ACCESS EXCLUSIVE, blocking reads "+
 				"and writes for the whole build", kind, strings.Join(k.cols, ", "), table)
@@ -203,7 +203,7 @@ func stagedKey(rel *pg_query.RangeVar, table string, k keyAdd) (index, attach *p
 		}
 	}
 	idx := objectName(table, k.cols, "idx")
-	ix := uniqueIndexNode(rel, idx, k.cols, names(k.con.Including), k.con.NullsNotDistinct)
+	ix := uniqueIndexNode(rel, idx, k.cols, rule.StringValues(k.con.Including), k.con.NullsNotDistinct)
 	ix.GetIndexStmt().Options = k.con.Options
 	ix.GetIndexStmt().TableSpace = k.con.Indexspace
 	con := &pg_query.Constraint{

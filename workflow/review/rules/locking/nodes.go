@@ -5,38 +5,10 @@ import (
 	"strings"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
-	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/pgrollout/pgrollout/workflow/review/rule"
 	"github.com/pgrollout/pgrollout/workflow/schema"
 )
-
-// walk calls fn for m and every message below it, depth first.
-func walk(m protoreflect.Message, fn func(protoreflect.Message)) {
-	fn(m)
-	m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
-		switch {
-		case fd.IsList() && fd.Message() != nil:
-			l := v.List()
-			for i := 0; i < l.Len(); i++ {
-				walk(l.Get(i).Message(), fn)
-			}
-		case fd.IsMap():
-		case fd.Message() != nil:
-			walk(v.Message(), fn)
-		}
-		return true
-	})
-}
-
-// names returns the values of a list of String nodes (column lists, qualified names).
-func names(ns []*pg_query.Node) []string {
-	out := make([]string, 0, len(ns))
-	for _, n := range ns {
-		out = append(out, n.GetString_().GetSval())
-	}
-	return out
-}
 
 // stringNodes turns names into a list of String nodes.
 func stringNodes(ss ...string) []*pg_query.Node {
@@ -115,20 +87,6 @@ func isNullConst(n *pg_query.Node) bool {
 	return n.GetAConst() != nil && n.GetAConst().Isnull
 }
 
-// serialBase returns the catalog name of the integer type behind a serial
-// pseudo-type ("bigserial" -> "int8"), or "" when t is not a serial type.
-func serialBase(t string) string {
-	switch t {
-	case "smallserial", "serial2":
-		return "int2"
-	case "serial", "serial4":
-		return "int4"
-	case "bigserial", "serial8":
-		return "int8"
-	}
-	return ""
-}
-
 // sameTable reports whether two table references name the same table.
 func sameTable(a, b string) bool {
 	return a != "" && schema.ParseQualifiedName(a).Is(schema.ParseQualifiedName(b))
@@ -142,17 +100,6 @@ func alterOn(st schema.Statement) (*pg_query.AlterTableStmt, string, bool) {
 		return nil, "", false
 	}
 	return n.AlterTableStmt, rule.RangeVarName(n.AlterTableStmt.Relation), true
-}
-
-// cmdsOf returns the subcommands of an ALTER TABLE node.
-func cmdsOf(at *pg_query.AlterTableStmt) []*pg_query.AlterTableCmd {
-	var out []*pg_query.AlterTableCmd
-	for _, n := range at.Cmds {
-		if cmd := n.GetAlterTableCmd(); cmd != nil {
-			out = append(out, cmd)
-		}
-	}
-	return out
 }
 
 // existingAlter returns the statement's ALTER TABLE node and its table when

@@ -72,7 +72,7 @@ func checkAddingNotNullableField(c *rule.Context) []rule.Violation {
 	}
 	var cols []string
 	var out []rule.Violation
-	for _, cmd := range cmdsOf(at) {
+	for _, cmd := range rule.AlterTableCmds(at) {
 		if cmd.Subtype != pg_query.AlterTableType_AT_SetNotNull || notNullProven(c, table, cmd.Name) {
 			continue
 		}
@@ -174,7 +174,7 @@ func notNullProven(c *rule.Context, table, col string) bool {
 		if !ok || !sameTable(tbl, table) {
 			continue
 		}
-		for _, cmd := range cmdsOf(at) {
+		for _, cmd := range rule.AlterTableCmds(at) {
 			if con := addedConstraint(cmd); con != nil {
 				proves := con.Contype == pg_query.ConstrType_CONSTR_CHECK && provesNotNull(con.RawExpr, col)
 				if proves && !con.SkipValidation {
@@ -226,7 +226,7 @@ func droppedLater(c *rule.Context, table, name string) bool {
 		if !ok || !sameTable(tbl, table) {
 			continue
 		}
-		for _, cmd := range cmdsOf(at) {
+		for _, cmd := range rule.AlterTableCmds(at) {
 			if cmd.Subtype == pg_query.AlterTableType_AT_DropConstraint && cmd.Name == name {
 				return true
 			}
@@ -280,7 +280,7 @@ func checkTextProvesNotNull(expr, col string) bool {
 // that test, or an AND with that test among its terms.
 func provesNotNull(n *pg_query.Node, col string) bool {
 	if nt := n.GetNullTest(); nt != nil {
-		fields := names(nt.GetArg().GetColumnRef().GetFields())
+		fields := rule.StringValues(nt.GetArg().GetColumnRef().GetFields())
 		return nt.Nulltesttype == pg_query.NullTestType_IS_NOT_NULL && len(fields) > 0 && fields[len(fields)-1] == col
 	}
 	if be := n.GetBoolExpr(); be != nil && be.Boolop == pg_query.BoolExprType_AND_EXPR {

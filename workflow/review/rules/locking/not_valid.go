@@ -65,7 +65,7 @@ func checkConstraintMissingNotValid(c *rule.Context) []rule.Violation {
 		return nil
 	}
 	var out []rule.Violation
-	for _, cmd := range cmdsOf(at) {
+	for _, cmd := range rule.AlterTableCmds(at) {
 		con := addedConstraint(cmd)
 		if validatedOnAdd(con) {
 			out = append(out, rule.Violation{
@@ -115,7 +115,7 @@ func constraintLabel(c *rule.Context, con *pg_query.Constraint) string {
 	switch con.Contype {
 	case pg_query.ConstrType_CONSTR_FOREIGN:
 		s += "FOREIGN KEY"
-		if cols := names(con.FkAttrs); len(cols) > 0 {
+		if cols := rule.StringValues(con.FkAttrs); len(cols) > 0 {
 			s += fmt.Sprintf(" (%s)", strings.Join(cols, ", "))
 		}
 		return s + " REFERENCES " + rule.RangeVarName(con.Pktable)
@@ -180,7 +180,7 @@ func defaultConstraintName(table string, con *pg_query.Constraint, cols []string
 	switch con.Contype {
 	case pg_query.ConstrType_CONSTR_FOREIGN:
 		if len(cols) == 0 {
-			cols = names(con.FkAttrs)
+			cols = rule.StringValues(con.FkAttrs)
 		}
 		return objectName(table, cols, "fkey")
 	case pg_query.ConstrType_CONSTR_CHECK:
@@ -198,12 +198,12 @@ func columnRefs(n *pg_query.Node) []string {
 	if n == nil {
 		return nil
 	}
-	walk(n.ProtoReflect(), func(m protoreflect.Message) {
+	schema.Walk(n.ProtoReflect(), func(m protoreflect.Message) {
 		ref, ok := m.Interface().(*pg_query.ColumnRef)
 		if !ok {
 			return
 		}
-		if f := names(ref.Fields); len(f) > 0 && f[len(f)-1] != "" && !slices.Contains(out, f[len(f)-1]) {
+		if f := rule.StringValues(ref.Fields); len(f) > 0 && f[len(f)-1] != "" && !slices.Contains(out, f[len(f)-1]) {
 			out = append(out, f[len(f)-1])
 		}
 	})
@@ -217,7 +217,7 @@ func sameTransactionValidate(c *rule.Context, at *pg_query.AlterTableStmt, table
 		return nil
 	}
 	var found []string
-	for _, cmd := range cmdsOf(at) {
+	for _, cmd := range rule.AlterTableCmds(at) {
 		if cmd.Subtype == pg_query.AlterTableType_AT_ValidateConstraint && addedInThisTransaction(c, table, cmd.Name) {
 			found = append(found, cmd.Name)
 		}
@@ -267,7 +267,7 @@ func addedInThisTransaction(c *rule.Context, table, name string) bool {
 		if !ok || !sameTable(tbl, table) {
 			continue
 		}
-		for _, cmd := range cmdsOf(at) {
+		for _, cmd := range rule.AlterTableCmds(at) {
 			if con := addedConstraint(cmd); con != nil && con.Conname == name && con.SkipValidation {
 				return true
 			}

@@ -50,7 +50,7 @@ func checkAddingRequiredField(c *rule.Context) []rule.Violation {
 		return nil
 	}
 	var out []rule.Violation
-	for _, cmd := range cmdsOf(at) {
+	for _, cmd := range rule.AlterTableCmds(at) {
 		if cd := addedColumn(cmd); cd != nil && requiredWithoutValue(cd) {
 			out = append(out, rule.Violation{
 				Message: fmt.Sprintf("ADD COLUMN %s to %s is NOT NULL without a default: it fails as soon as %s has "+
@@ -106,5 +106,5 @@ func requiredWithoutValue(cd *pg_query.ColumnDef) bool {
 	}
 	return hasConstraint(cd, pg_query.ConstrType_CONSTR_IDENTITY) == nil &&
 		hasConstraint(cd, pg_query.ConstrType_CONSTR_GENERATED) == nil &&
-		serialBase(schema.TypeString(cd.TypeName)) == ""
+		rule.SerialBase(schema.TypeString(cd.TypeName)) == ""
 }

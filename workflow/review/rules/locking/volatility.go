@@ -2,8 +2,11 @@ package locking
 
 import (
 	pg_query "github.com/pganalyze/pg_query_go/v6"
-	"github.com/pgrollout/pgrollout/workflow/locks"
 	"google.golang.org/protobuf/reflect/protoreflect"
+
+	"github.com/pgrollout/pgrollout/workflow/locks"
+	"github.com/pgrollout/pgrollout/workflow/review/rule"
+	"github.com/pgrollout/pgrollout/workflow/schema"
 )
 
 // volatility says whether an expression's value can differ from row to row.
@@ -29,12 +32,12 @@ func exprVolatility(n *pg_query.Node) (volatility, string) {
 	if n == nil {
 		return worst, culprit
 	}
-	walk(n.ProtoReflect(), func(m protoreflect.Message) {
+	schema.Walk(n.ProtoReflect(), func(m protoreflect.Message) {
 		fc, ok := m.Interface().(*pg_query.FuncCall)
 		if !ok {
 			return
 		}
-		fn := names(fc.Funcname)
+		fn := rule.StringValues(fc.Funcname)
 		name := fn[len(fn)-1]
 		if v := funcVolatility(name); v > worst {
 			worst, culprit = v, name

@@ -96,15 +96,15 @@ func concurrentOp(n *pg_query.Node) (string, bool) {
 // concurrentSafeSQL is the statement alone, in the robust form for a re-run
 // (IF NOT EXISTS / IF EXISTS where it has a name), for a file of its own.
 func concurrentSafeSQL(c *rule.Context) string {
-	head := comment("A migration file of its own: no BEGIN/COMMIT and no other statement.")
+	head := rule.Comment("A migration file of its own: no BEGIN/COMMIT and no other statement.")
 	switch c.Runner {
 	case runnerFlyway:
-		head += comment("Flyway runs a file of only non-transactional statements outside a transaction; if your",
+		head += rule.Comment("Flyway runs a file of only non-transactional statements outside a transaction; if your",
 			"version does not detect this one, set executeInTransaction=false in the script's .sql.conf.")
 	case runnerGolangMigrate:
-		head += comment("golang-migrate then sends it alone, outside any transaction.")
+		head += rule.Comment("golang-migrate then sends it alone, outside any transaction.")
 	}
-	head += comment("Set lock_timeout for it on the role or with PGOPTIONS='-c lock_timeout=5s'.")
+	head += rule.Comment("Set lock_timeout for it on the role or with PGOPTIONS='-c lock_timeout=5s'.")
 	n := proto.Clone(c.Stmt.Node).(*pg_query.Node)
 	switch s := n.GetNode().(type) {
 	case *pg_query.Node_IndexStmt:

@@ -79,9 +79,9 @@ func nestingSafeSQL(c *rule.Context, managed bool) string {
 	own := owners(stmts)
 	if managed {
 		body := withoutControl(stmts)
-		head := comment("The runner already runs the file in one transaction: the file without BEGIN/COMMIT of its own.")
+		head := rule.Comment("The runner already runs the file in one transaction: the file without BEGIN/COMMIT of its own.")
 		if len(body) == 0 {
-			return head + comment("Delete the "+stmts[i].Kind+".")
+			return head + rule.Comment("Delete the "+stmts[i].Kind+".")
 		}
 		return head + script(body)
 	}
@@ -91,19 +91,19 @@ func nestingSafeSQL(c *rule.Context, managed bool) string {
 			hi = e
 		}
 		lo := max(own[i], 0)
-		return comment("One BEGIN ... COMMIT pair; the inner BEGIN goes.") + balancedScript(stmts[lo:hi+1])
+		return rule.Comment("One BEGIN ... COMMIT pair; the inner BEGIN goes.") + balancedScript(stmts[lo:hi+1])
 	}
 	// A COMMIT or ROLLBACK with nothing to end.
 	prev := prevControl(stmts, i)
 	if body := withoutControl(stmts[prev+1 : i]); len(body) > 0 {
-		return comment("Open the transaction this "+stmts[i].Kind+" is meant to end.") +
+		return rule.Comment("Open the transaction this "+stmts[i].Kind+" is meant to end.") +
 			"BEGIN;\n" + script(body) + stmts[i].Text + ";\n"
 	}
 	if prev >= 0 && own[prev] >= 0 {
-		return comment("The transaction already ended here; the extra "+stmts[i].Kind+" goes.") +
+		return rule.Comment("The transaction already ended here; the extra "+stmts[i].Kind+" goes.") +
 			balancedScript(stmts[own[prev]:prev+1])
 	}
-	return comment("Delete the " + stmts[i].Kind + ": no transaction is open here.")
+	return rule.Comment("Delete the " + stmts[i].Kind + ": no transaction is open here.")
 }
 
 // balancedScript renders statements with the nested BEGINs and stray ends

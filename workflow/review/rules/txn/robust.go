@@ -124,7 +124,7 @@ func robustIndex(c *rule.Context, ix *pg_query.IndexStmt) []issue {
 			fix: func(n *pg_query.Node) { n.GetIndexStmt().Idxname, n.GetIndexStmt().IfNotExists = name, true }}}
 	case !ix.IfNotExists:
 		return []issue{{message: "CREATE INDEX " + ix.Idxname + " without IF NOT EXISTS" + rerun, object: ix.Idxname,
-			location: nameLocation(c, ix.Idxname), guard: -1,
+			location: c.NameLocation(ix.Idxname, 0), guard: -1,
 			fix: func(n *pg_query.Node) { n.GetIndexStmt().IfNotExists = true }}}
 	}
 	return nil
@@ -141,7 +141,7 @@ func indexName(ix *pg_query.IndexStmt) string {
 			parts = append(parts, "expr")
 		}
 	}
-	return clip(strings.Join(parts, "_") + "_idx")
+	return rule.Clip(strings.Join(parts, "_") + "_idx")
 }
 
 // robustSafeSQL renders the repaired statement, without the ADD CONSTRAINTs
@@ -173,7 +173,7 @@ func robustSafeSQL(c *rule.Context, issues []issue, concurrent bool) string {
 	}
 	var b strings.Builder
 	if ix := n.GetIndexStmt(); ix != nil && concurrent {
-		b.WriteString(comment(
+		b.WriteString(rule.Comment(
 			"If a run fails, the INVALID index keeps the name and IF NOT EXISTS would skip it: drop it with",
 			"DROP INDEX CONCURRENTLY IF EXISTS "+ix.Idxname+"; before re-running (invalid ones: SELECT indexrelid::regclass FROM pg_index WHERE NOT indisvalid;).",
 		))
@@ -181,17 +181,17 @@ func robustSafeSQL(c *rule.Context, issues []issue, concurrent bool) string {
 	if n != nil {
 		sql, err := c.Stmt.Deparse(n)
 		if err != nil {
-			return comment("Add IF [NOT] EXISTS to: " + strings.ReplaceAll(c.Stmt.Text, "\n", " "))
+			return rule.Comment("Add IF [NOT] EXISTS to: " + strings.ReplaceAll(c.Stmt.Text, "\n", " "))
 		}
 		b.WriteString(sql + "\n")
 	}
 	if len(guarded) > 0 {
-		b.WriteString(comment("ADD CONSTRAINT has no IF NOT EXISTS: add it only when it is missing."))
+		b.WriteString(rule.Comment("ADD CONSTRAINT has no IF NOT EXISTS: add it only when it is missing."))
 	}
 	for _, at := range guarded {
 		sql, err := guardedAdd(c, at)
 		if err != nil {
-			return comment("Add the constraint only when it is missing: " + strings.ReplaceAll(c.Stmt.Text, "\n", " "))
+			return rule.Comment("Add the constraint only when it is missing: " + strings.ReplaceAll(c.Stmt.Text, "\n", " "))
 		}
 		b.WriteString(sql)
 	}

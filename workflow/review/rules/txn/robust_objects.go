@@ -79,7 +79,7 @@ func robustAlter(c *rule.Context, at *pg_query.AlterTableStmt) []issue {
 			if !cmd.MissingOk {
 				col := cmd.GetDef().GetColumnDef().GetColname()
 				issues = append(issues, issue{message: "ADD COLUMN " + col + " without IF NOT EXISTS" + rerun,
-					object: table + "." + col, location: nameLocation(c, col), guard: -1, fix: setMissingOk})
+					object: table + "." + col, location: c.NameLocation(col, 0), guard: -1, fix: setMissingOk})
 			}
 		case pg_query.AlterTableType_AT_DropColumn, pg_query.AlterTableType_AT_DropConstraint:
 			if !cmd.MissingOk {
@@ -88,7 +88,7 @@ func robustAlter(c *rule.Context, at *pg_query.AlterTableStmt) []issue {
 					what = "DROP CONSTRAINT "
 				}
 				issues = append(issues, issue{message: what + cmd.Name + " without IF EXISTS" + rerun,
-					object: table + "." + cmd.Name, location: nameLocation(c, cmd.Name), guard: -1, fix: setMissingOk})
+					object: table + "." + cmd.Name, location: c.NameLocation(cmd.Name, 0), guard: -1, fix: setMissingOk})
 			}
 		case pg_query.AlterTableType_AT_AddConstraint:
 			if con := cmd.GetDef().GetConstraint(); con != nil && !droppedBefore(c, at, i, con.Conname) {
@@ -106,7 +106,7 @@ func addConstraintIssue(c *rule.Context, at *pg_query.AlterTableStmt, i int, con
 	is := issue{
 		message:  "ADD CONSTRAINT " + con.Conname + " has no IF NOT EXISTS" + rerun + " (\"already exists\")",
 		object:   table + "." + con.Conname,
-		location: nameLocation(c, con.Conname),
+		location: c.NameLocation(con.Conname, 0),
 		guard:    i,
 		fix:      func(*pg_query.Node) {},
 	}
@@ -129,9 +129,9 @@ func guardedAdd(c *rule.Context, at *pg_query.AlterTableStmt) (string, error) {
 		return "", err
 	}
 	name := at.Cmds[0].GetAlterTableCmd().GetDef().GetConstraint().GetConname()
-	rel := quoteLiteral(relSQL(at.Relation))
+	rel := rule.QuoteLiteral(rule.RelSQL(at.Relation))
 	return "DO $robust$\nBEGIN\n" +
-		"  IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = " + rel + "::regclass AND conname = " + quoteLiteral(name) + ") THEN\n" +
+		"  IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = " + rel + "::regclass AND conname = " + rule.QuoteLiteral(name) + ") THEN\n" +
 		"    " + sql + "\n" +
 		"  END IF;\nEND\n$robust$;\n", nil
 }
@@ -211,5 +211,5 @@ func constraintName(at *pg_query.AlterTableStmt, con *pg_query.Constraint) strin
 	for _, k := range cols {
 		parts = append(parts, k.GetString_().GetSval())
 	}
-	return clip(strings.Join(parts, "_") + "_" + constraintSuffix(con.Contype))
+	return rule.Clip(strings.Join(parts, "_") + "_" + constraintSuffix(con.Contype))
 }

@@ -49,6 +49,6 @@ func checkUncommitted(c *rule.Context) []rule.Violation {
 	}
 	return []rule.Violation{{
 		Message: stmts[i].Kind + " opens a transaction that nothing in the file commits or rolls back",
-		SafeSQL: comment("End the transaction in the file that opened it.") + balancedScript(stmts[i:]),
+		SafeSQL: rule.Comment("End the transaction in the file that opened it.") + balancedScript(stmts[i:]),
 	}}
 }
