@@ -37,28 +37,15 @@ func banDropColumn() rule.Rule {
 
 // checkDropColumn reports each DROP COLUMN of an ALTER TABLE on an existing table.
 func checkDropColumn(c *rule.Context) []rule.Violation {
-	at, ok := c.AlterTable()
-	if !ok || at.Objtype != pg_query.ObjectType_OBJECT_TABLE {
-		return nil
-	}
-	table := rule.RangeVarName(at.Relation)
-	if !c.Existing(table) {
-		return nil
-	}
-	var out []rule.Violation
-	for _, cmd := range c.AlterCmds() {
-		if cmd.Subtype != pg_query.AlterTableType_AT_DropColumn {
-			continue
-		}
-		out = append(out, rule.Violation{
+	return eachColumnCmd(c, pg_query.AlterTableType_AT_DropColumn, func(table string, at *pg_query.AlterTableStmt, cmd *pg_query.AlterTableCmd) rule.Violation {
+		return rule.Violation{
 			Message: fmt.Sprintf("DROP COLUMN %s.%s deletes the column's data and breaks every running app instance that still reads or writes it",
 				table, cmd.Name),
 			SafeSQL:  dropColumnSafeSQL(c, at.Relation, cmd.Name),
 			Object:   table + "." + cmd.Name,
 			Location: c.NameLocation(cmd.Name, at.Relation.GetLocation()+1),
-		})
-	}
-	return out
+		}
+	})
 }
 
 // dropColumnSafeSQL is the expand step of a column removal: let new code stop
@@ -83,4 +70,25 @@ func dropColumnSafeSQL(c *rule.Context, rv *pg_query.RangeVar, column string) st
 		fmt.Sprintf("ALTER TABLE %s DROP COLUMN IF EXISTS %s;", table, col),
 	))
 	return b.String()
+}
+
+// eachColumnCmd reports, through report, each subcommand of one kind in an
+// ALTER TABLE on a table that exists with data (not created by the change).
+func eachColumnCmd(c *rule.Context, kind pg_query.AlterTableType,
+	report func(table string, at *pg_query.AlterTableStmt, cmd *pg_query.AlterTableCmd) rule.Violation) []rule.Violation {
+	at, ok := c.AlterTable()
+	if !ok || at.Objtype != pg_query.ObjectType_OBJECT_TABLE {
+		return nil
+	}
+	table := rule.RangeVarName(at.Relation)
+	if !c.Existing(table) {
+		return nil
+	}
+	var out []rule.Violation
+	for _, cmd := range c.AlterCmds() {
+		if cmd.Subtype == kind {
+			out = append(out, report(table, at, cmd))
+		}
+	}
+	return out
 }

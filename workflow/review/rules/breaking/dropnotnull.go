@@ -37,28 +37,15 @@ func banDropNotNull() rule.Rule {
 
 // checkDropNotNull reports each DROP NOT NULL of an ALTER TABLE on an existing table.
 func checkDropNotNull(c *rule.Context) []rule.Violation {
-	at, ok := c.AlterTable()
-	if !ok || at.Objtype != pg_query.ObjectType_OBJECT_TABLE {
-		return nil
-	}
-	table := rule.RangeVarName(at.Relation)
-	if !c.Existing(table) {
-		return nil
-	}
-	var out []rule.Violation
-	for _, cmd := range c.AlterCmds() {
-		if cmd.Subtype != pg_query.AlterTableType_AT_DropNotNull {
-			continue
-		}
-		out = append(out, rule.Violation{
+	return eachColumnCmd(c, pg_query.AlterTableType_AT_DropNotNull, func(table string, at *pg_query.AlterTableStmt, cmd *pg_query.AlterTableCmd) rule.Violation {
+		return rule.Violation{
 			Message: fmt.Sprintf("DROP NOT NULL on %s.%s lets NULLs into a column every current reader assumes is set",
 				table, cmd.Name),
 			SafeSQL:  dropNotNullSafeSQL(c, at.Relation, cmd.Name),
 			Object:   table + "." + cmd.Name,
 			Location: c.NameLocation(cmd.Name, at.Relation.GetLocation()+1),
-		})
-	}
-	return out
+		}
+	})
 }
 
 // dropNotNullSafeSQL keeps the constraint; where the model knows the column's
