@@ -3,6 +3,8 @@ package review
 import (
 	"testing"
 
+	pg_query "github.com/pganalyze/pg_query_go/v6"
+
 	"github.com/pgrollout/pgrollout/bench/gensql"
 )
 
@@ -18,6 +20,19 @@ func BenchmarkReview10k(b *testing.B) {
 		}
 		if res.Statements != 10000 {
 			b.Fatalf("%d statements", res.Statements)
+		}
+	}
+}
+
+// BenchmarkParseOnly is the floor under BenchmarkReview10k: PostgreSQL's
+// parser alone (pg_query_go, through its protobuf round trip) on the same
+// migration.
+func BenchmarkParseOnly(b *testing.B) {
+	mig, _ := gensql.Migration(10000)
+	b.SetBytes(int64(len(mig)))
+	for b.Loop() {
+		if _, err := pg_query.Parse(mig); err != nil {
+			b.Fatal(err)
 		}
 	}
 }
