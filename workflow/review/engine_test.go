@@ -41,6 +41,8 @@ func TestSuppressionComments(t *testing.T) {
 		{"ignore-file with the rule", "-- pgrollout-ignore-file require-concurrent-index-creation\nSELECT 1;\n" + idx, false},
 		{"ignore applies to the next statement only", "-- pgrollout-ignore require-concurrent-index-creation\nSELECT 1;\n" + idx, true},
 		{"block comment", "/* squawk-ignore require-concurrent-index-creation */\n" + idx, false},
+		{"trailing comment on the statement's line", strings.TrimSuffix(idx, "\n") + " -- pgrollout-ignore require-concurrent-index-creation\n", false},
+		{"trailing comment belongs to the statement before", "SELECT 1; -- pgrollout-ignore require-concurrent-index-creation\n" + idx, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

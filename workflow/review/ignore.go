@@ -22,19 +22,32 @@ type ignores struct {
 // and the rule list.
 var directive = regexp.MustCompile(`(?i)(?:--|/\*)\s*(pgrollout|squawk)-ignore(-file)?\b([^\n*]*)`)
 
-// parseIgnores reads the suppression comments: those in the blank and comment
-// space before a statement (or on its last line, after it) apply to it;
-// "-ignore-file" applies to the file.
+// parseIgnores reads the suppression comments: a comment on the lines before
+// a statement, or after it on its last line, applies to it; "-ignore-file"
+// applies to the file.
 func parseIgnores(text string, stmts []schema.Statement) ignores {
 	ig := ignores{fileRules: map[string]bool{}, stmt: map[int]map[string]bool{}}
 	prevEnd := 0
 	for i, st := range stmts {
-		gap := text[prevEnd:st.Start]
-		ig.read(gap, i)
+		ig.readGap(text[prevEnd:st.Start], i-1, i)
 		prevEnd = st.End
 	}
-	ig.read(text[prevEnd:], -1)
+	ig.readGap(text[prevEnd:], len(stmts)-1, -1)
 	return ig
+}
+
+// readGap splits the text between two statements: what stands on the line
+// where the previous statement ends belongs to it, the rest to the next.
+func (ig *ignores) readGap(gap string, prev, next int) {
+	sameLine, rest := gap, ""
+	if nl := strings.IndexByte(gap, '\n'); nl >= 0 {
+		sameLine, rest = gap[:nl], gap[nl:]
+	}
+	if prev < 0 {
+		sameLine, rest = "", gap
+	}
+	ig.read(sameLine, prev)
+	ig.read(rest, next)
 }
 
 // read takes the directives of one stretch of comments before statement i
