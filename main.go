@@ -12,6 +12,7 @@ import (
 	"os/signal"
 	"os/user"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -349,6 +350,10 @@ a syntax error.`,
 			if err != nil {
 				return exitError{2, err}
 			}
+			// The parse trees of a long migration stay live for the whole review;
+			// collecting at half the default growth keeps the peak ~40% lower
+			// for a few percent of time (bench/review.sh measures both).
+			debug.SetGCPercent(50)
 			res, err := review.Review(files, o)
 			if err != nil {
 				return exitError{2, err}
