@@ -161,7 +161,11 @@ func Review(files []Source, o Options) (Result, error) {
 				if ign.suppressed(i, r.ID) {
 					continue
 				}
-				for _, v := range r.Check(c) {
+				vs, err := check(r, c)
+				if err != nil {
+					return Result{}, err
+				}
+				for _, v := range vs {
 					if fp == "" {
 						fp = fingerprint(st.Text)
 					}
@@ -176,6 +180,17 @@ func Review(files []Source, o Options) (Result, error) {
 	}
 	uniqueKeys(res.Findings)
 	return res, nil
+}
+
+// check runs one rule on one statement; a rule that panics becomes an error
+// naming the rule and the statement instead of taking the program down.
+func check(r rule.Rule, c *rule.Context) (vs []rule.Violation, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("%s: rule %s failed on this %s statement (please report it): %v", c.Stmt.Pos, r.ID, c.Stmt.Kind, p)
+		}
+	}()
+	return r.Check(c), nil
 }
 
 // uniqueKeys numbers findings that would share a key (the same rule on

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pgrollout/pgrollout/workflow/review/rule"
 	"github.com/pgrollout/pgrollout/workflow/schema"
 )
 
@@ -142,4 +143,16 @@ func FuzzReview(f *testing.F) {
 	f.Fuzz(func(t *testing.T, sql string) {
 		_, _ = Review([]Source{{Name: "f.sql", Text: sql}}, Options{Baseline: []Source{{Name: "b.sql", Text: ordersBase}}})
 	})
+}
+
+func TestPanickingRuleBecomesAnError(t *testing.T) {
+	st, err := schema.Split("m.sql", "SELECT 1;\nSELECT 2;\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	boom := rule.Rule{ID: "boom", Check: func(*rule.Context) []rule.Violation { panic("nil map") }}
+	_, err = check(boom, &rule.Context{Stmt: st[1]})
+	if err == nil || !strings.Contains(err.Error(), "m.sql:2:1: rule boom failed") {
+		t.Errorf("error %v", err)
+	}
 }
