@@ -130,14 +130,6 @@ func (c *classifier) merge(e Effect) {
 	c.out.Effects = append(c.out.Effects, e)
 }
 
-// note appends a condition to the effect on a relation.
-func (c *classifier) note(relation, text string) {
-	for i := range c.out.Effects {
-		if sameRelation(c.out.Effects[i].Relation, relation) {
-			c.out.Effects[i].Note = joinNotes(c.out.Effects[i].Note, text)
-		}
-	}
-}
 
 func joinNotes(a, b string) string {
 	switch {
@@ -297,7 +289,7 @@ func (c *classifier) createTable(cs *pg_query.CreateStmt) {
 func (c *classifier) drop(d *pg_query.DropStmt) {
 	cascade := d.Behavior == pg_query.DropBehavior_DROP_CASCADE
 	for _, obj := range d.Objects {
-		name := objectName(obj)
+		name := schema.ObjectName(obj)
 		switch d.RemoveType {
 		case pg_query.ObjectType_OBJECT_TABLE:
 			rels := []rel{{RoleTarget, name}}
@@ -332,7 +324,7 @@ func (c *classifier) drop(d *pg_query.DropStmt) {
 		case pg_query.ObjectType_OBJECT_TRIGGER:
 			// DROP TRIGGER name ON table: the list is the table's name parts, then the trigger's.
 			if l := obj.GetList(); l != nil && len(l.Items) > 1 {
-				c.add(KindDropTrigger, []rel{{RoleTarget, nameList(l.Items[:len(l.Items)-1])}})
+				c.add(KindDropTrigger, []rel{{RoleTarget, schema.NameList(l.Items[:len(l.Items)-1])}})
 			}
 		}
 	}
@@ -583,10 +575,10 @@ func (c *classifier) comment(cs *pg_query.CommentStmt) {
 	switch cs.Objtype {
 	case pg_query.ObjectType_OBJECT_TABLE, pg_query.ObjectType_OBJECT_VIEW, pg_query.ObjectType_OBJECT_MATVIEW,
 		pg_query.ObjectType_OBJECT_INDEX, pg_query.ObjectType_OBJECT_FOREIGN_TABLE, pg_query.ObjectType_OBJECT_SEQUENCE:
-		name = objectName(cs.Object)
+		name = schema.ObjectName(cs.Object)
 	case pg_query.ObjectType_OBJECT_COLUMN:
 		if l := cs.Object.GetList(); l != nil && len(l.Items) > 1 {
-			name = nameList(l.Items[:len(l.Items)-1])
+			name = schema.NameList(l.Items[:len(l.Items)-1])
 		}
 	}
 	if name != "" {
@@ -615,32 +607,4 @@ func rvName(rv *pg_query.RangeVar) string {
 		return ""
 	}
 	return schema.QualifiedName{Schema: rv.Schemaname, Name: rv.Relname}.String()
-}
-
-// objectName renders a DROP/COMMENT object reference.
-func objectName(n *pg_query.Node) string {
-	switch o := n.GetNode().(type) {
-	case *pg_query.Node_List:
-		return nameList(o.List.Items)
-	case *pg_query.Node_String_:
-		return o.String_.Sval
-	case *pg_query.Node_TypeName:
-		return nameList(o.TypeName.Names)
-	}
-	return ""
-}
-
-// nameList joins String nodes with dots, keeping the last two parts
-// (schema.name) when a database name leads.
-func nameList(ns []*pg_query.Node) string {
-	parts := make([]string, 0, len(ns))
-	for _, n := range ns {
-		if s := n.GetString_(); s != nil {
-			parts = append(parts, s.Sval)
-		}
-	}
-	if len(parts) > 2 {
-		parts = parts[len(parts)-2:]
-	}
-	return strings.Join(parts, ".")
 }

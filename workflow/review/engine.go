@@ -122,6 +122,25 @@ type Result struct {
 // model, and runs every enabled rule on every statement of the change. A
 // syntax error in any file is returned as a *schema.SyntaxError.
 func Review(files []Source, o Options) (Result, error) {
+	split := make([]parsedFile, 0, len(files))
+	for _, f := range files {
+		stmts, err := schema.Split(f.Name, f.Text)
+		if err != nil {
+			return Result{}, err
+		}
+		split = append(split, parsedFile{f, stmts})
+	}
+	return review(split, o)
+}
+
+// parsedFile is a change file already split into statements.
+type parsedFile struct {
+	Source
+	stmts []schema.Statement
+}
+
+// review runs the rules over files already split, after replaying the baseline.
+func review(files []parsedFile, o Options) (Result, error) {
 	model := &schema.Model{}
 	for _, b := range o.Baseline {
 		stmts, err := schema.Split(b.Name, b.Text)
@@ -136,10 +155,7 @@ func Review(files []Source, o Options) (Result, error) {
 	var res Result
 	created := map[string]bool{}
 	for _, f := range files {
-		stmts, err := schema.Split(f.Name, f.Text)
-		if err != nil {
-			return Result{}, err
-		}
+		stmts := f.stmts
 		ign := parseIgnores(f.Text, stmts)
 		if ign.file {
 			continue

@@ -23,11 +23,12 @@ func ReviewProject(p workflow.Project) (Result, error) {
 	for _, d := range p.DocumentsOf(workflow.KindSchema) {
 		o.Baseline = append(o.Baseline, Source{Name: d.Name, Text: d.Text})
 	}
-	var srcs []Source
+	split := make([]parsedFile, 0, len(files))
 	for _, f := range files {
-		srcs = append(srcs, Source{Name: f.Doc.Name, Text: f.Doc.Text})
+		split = append(split, parsedFile{Source{Name: f.Doc.Name, Text: f.Doc.Text}, f.Statements})
 	}
-	res, err := Review(srcs, o)
+	res, err := review(split, o) // the files are already split: no second parse
+
 	if err != nil {
 		return Result{}, fmt.Errorf("review: %w", err)
 	}

@@ -66,3 +66,12 @@ func Walk(m protoreflect.Message, fn func(protoreflect.Message)) {
 		return true
 	})
 }
+
+// ObjectName renders the object reference of a DROP, RENAME or COMMENT as
+// "schema.name" (or "name"): a name list, a type name, a function with its
+// arguments, or a plain string.
+func ObjectName(n *pg_query.Node) string { return objectName(n) }
+
+// NameList joins a list of String nodes with dots ("app.orders"), leaving out
+// a leading database name.
+func NameList(ns []*pg_query.Node) string { return nameList(ns) }

@@ -264,12 +264,17 @@ func objectName(n *pg_query.Node) string {
 }
 
 // nameList joins a list of String nodes with dots: [app orders] -> "app.orders".
+// A leading database name ([db app orders]) is left out: PostgreSQL only
+// accepts the current database there, so it names nothing.
 func nameList(ns []*pg_query.Node) string {
 	parts := make([]string, 0, len(ns))
 	for _, n := range ns {
 		if s := n.GetString_(); s != nil {
 			parts = append(parts, s.Sval)
 		}
+	}
+	if len(parts) > 2 {
+		parts = parts[len(parts)-2:]
 	}
 	return strings.Join(parts, ".")
 }

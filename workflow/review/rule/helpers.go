@@ -214,6 +214,33 @@ func (c *Context) FromHere() []schema.Statement {
 	return c.Statements[min(c.Index, len(c.Statements)):]
 }
 
+// EarlierOn returns the earlier statements of the file on the table or
+// creating its partitions, in file order, found through the file's index.
+func (c *Context) EarlierOn(table string) []schema.Statement { return c.on(table, 0, c.Index) }
+
+// LaterOn returns the later statements of the file on the table or creating
+// its partitions, in file order.
+func (c *Context) LaterOn(table string) []schema.Statement {
+	return c.on(table, c.Index+1, len(c.Statements))
+}
+
+// FromHereOn returns the statement under review and the later ones on the
+// table, in file order.
+func (c *Context) FromHereOn(table string) []schema.Statement {
+	return c.on(table, c.Index, len(c.Statements))
+}
+
+// on returns the indexed statements on the table with index in [from, to).
+func (c *Context) on(table string, from, to int) []schema.Statement {
+	var out []schema.Statement
+	for _, i := range c.ByTable.On(table) {
+		if i >= from && i < to {
+			out = append(out, c.Statements[i])
+		}
+	}
+	return out
+}
+
 // Later returns the statements of the file after the one under review.
 func (c *Context) Later() []schema.Statement {
 	return c.Statements[min(c.Index+1, len(c.Statements)):]

@@ -54,7 +54,7 @@ func alterCmdsOn(n *pg_query.Node, table schema.QualifiedName) []*pg_query.Alter
 // the file make NOT NULL.
 func notNullLater(c *rule.Context, table schema.QualifiedName) columnSet {
 	var out columnSet
-	for _, st := range c.Later() {
+	for _, st := range c.LaterOn(table.String()) {
 		if !rule.Targets(st, table) {
 			continue
 		}

@@ -31,7 +31,7 @@ func baselineGuards(c *rule.Context) []rule.Violation {
 	}
 	var out []rule.Violation
 	for _, col := range t.Columns {
-		if !guardedName(t.Name, col.Name) || isForeignKey(t, col.Name) || addedEarlier(c, table, col.Name) {
+		if !guardedName(t.Name, col.Name) || isForeignKey(t, col.Name) || addsColumn(c.EarlierOn(table.String()), table, col.Name) {
 			continue
 		}
 		if _, ok := guards(before, col.Name); ok {
@@ -116,7 +116,7 @@ func touchedTable(n *pg_query.Node) (schema.QualifiedName, int32, bool) {
 
 // touchedEarlier reports whether an earlier statement of the file works on the table.
 func touchedEarlier(c *rule.Context, table schema.QualifiedName) bool {
-	for _, st := range c.Earlier() {
+	for _, st := range c.EarlierOn(table.String()) {
 		if !rule.Targets(st, table) {
 			continue
 		}
@@ -127,10 +127,10 @@ func touchedEarlier(c *rule.Context, table schema.QualifiedName) bool {
 	return false
 }
 
-// addedEarlier reports whether an earlier statement of the file added the
-// column, so it is not a baseline column.
-func addedEarlier(c *rule.Context, table schema.QualifiedName, column string) bool {
-	for _, st := range c.Earlier() {
+// addsColumn reports whether one of the statements adds the column to the
+// table (callers pass the earlier or the later statements on the table).
+func addsColumn(stmts []schema.Statement, table schema.QualifiedName, column string) bool {
+	for _, st := range stmts {
 		if !rule.Targets(st, table) {
 			continue
 		}

@@ -148,7 +148,7 @@ func indexKey(ix *pg_query.IndexStmt) uniqueKey {
 // later ones of the file give the table.
 func keysFromHere(c *rule.Context, table schema.QualifiedName) []uniqueKey {
 	var keys []uniqueKey
-	for _, st := range c.FromHere() {
+	for _, st := range c.FromHereOn(table.String()) {
 		if rule.Targets(st, table) {
 			keys = append(keys, statementKeys(st.Node, table)...)
 		}

@@ -66,7 +66,7 @@ func copiesKey(cs *pg_query.CreateStmt) bool {
 // hasPrimaryKey reports whether the statement or a later one of the file
 // gives the table a primary key.
 func hasPrimaryKey(c *rule.Context, table schema.QualifiedName) bool {
-	for _, st := range c.FromHere() {
+	for _, st := range c.FromHereOn(table.String()) {
 		if !rule.Targets(st, table) {
 			continue
 		}

@@ -55,7 +55,7 @@ func tableTimestamps(c *rule.Context, cs *pg_query.CreateStmt) []rule.Violation 
 	for _, name := range [...]string{"created_at", "updated_at"} {
 		i, cd := findColumn(cs, name)
 		if cd == nil {
-			if addedLater(c, table, name) {
+			if addsColumn(c.LaterOn(table.String()), table, name) {
 				continue
 			}
 			fixed.TableElts = append(fixed.TableElts, conventionalColumn(name))
@@ -167,21 +167,6 @@ func findColumn(cs *pg_query.CreateStmt, name string) (int, *pg_query.ColumnDef)
 		}
 	}
 	return -1, nil
-}
-
-// addedLater reports whether a later statement of the file adds the column.
-func addedLater(c *rule.Context, table schema.QualifiedName, column string) bool {
-	for _, st := range c.Later() {
-		if !rule.Targets(st, table) {
-			continue
-		}
-		for _, cmd := range alterCmdsOn(st.Node, table) {
-			if cmd.Subtype == pg_query.AlterTableType_AT_AddColumn && cmd.GetDef().GetColumnDef().GetColname() == column {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // conventionalColumn builds "name timestamptz NOT NULL DEFAULT now()".

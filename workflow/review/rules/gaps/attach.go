@@ -32,7 +32,7 @@ func attachPartitionWithoutCheck() rule.Rule {
 			if c.CreatedHere(child.String()) {
 				return nil
 			}
-			b := boundOf(c, pc.Bound, parent, partitionsOf(earlierOn(c, parent), parent).keys)
+			b := boundOf(c, pc.Bound, parent, partitionsOf(c.EarlierOn(parent.String()), parent).keys)
 			if b.provenBy(c.Table(child.String())) {
 				return nil
 			}

@@ -125,7 +125,7 @@ func tableKeys(c *rule.Context, table schema.QualifiedName) [][]string {
 			}
 		}
 	}
-	for _, st := range fromHereOn(c, table) {
+	for _, st := range c.FromHereOn(table.String()) {
 		if rule.Targets(st, table) {
 			keys = append(keys, statementKeys(st.Node, table)...)
 		}

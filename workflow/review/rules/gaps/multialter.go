@@ -98,7 +98,7 @@ func staged(at *pg_query.AlterTableStmt) bool {
 // alterFollows reports whether a later ALTER TABLE on the table joins the
 // same group (no staged step on it comes first).
 func alterFollows(c *rule.Context, table schema.QualifiedName) bool {
-	for _, st := range laterOn(c, table) {
+	for _, st := range c.LaterOn(table.String()) {
 		if !rule.Targets(st, table) {
 			continue
 		}
@@ -115,7 +115,7 @@ func alterFollows(c *rule.Context, table schema.QualifiedName) bool {
 // since the last staged step on it.
 func previousAlters(c *rule.Context, table schema.QualifiedName) []schema.Statement {
 	var out []schema.Statement
-	for _, st := range earlierOn(c, table) {
+	for _, st := range c.EarlierOn(table.String()) {
 		if !rule.Targets(st, table) {
 			continue
 		}

@@ -31,7 +31,7 @@ func indexOnPartitionedTable() rule.Rule {
 				return nil
 			}
 			parent := rule.RelName(ix.Relation)
-			p := partitionsOf(earlierOn(c, parent), parent)
+			p := partitionsOf(c.EarlierOn(parent.String()), parent)
 			if !p.known {
 				return nil
 			}
