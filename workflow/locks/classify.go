@@ -130,7 +130,6 @@ func (c *classifier) merge(e Effect) {
 	c.out.Effects = append(c.out.Effects, e)
 }
 
-
 func joinNotes(a, b string) string {
 	switch {
 	case b == "" || strings.Contains(a, b):
