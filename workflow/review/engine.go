@@ -2,8 +2,12 @@ package review
 
 import (
 	"fmt"
+	"maps"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
@@ -139,8 +143,14 @@ type parsedFile struct {
 	stmts []schema.Statement
 }
 
-// review runs the rules over files already split, after replaying the baseline.
+// review runs the rules over files already split, after replaying the
+// baseline, on every core.
 func review(files []parsedFile, o Options) (Result, error) {
+	return reviewOn(files, o, runtime.GOMAXPROCS(0))
+}
+
+// reviewOn is review with large files cut into up to workers ranges.
+func reviewOn(files []parsedFile, o Options, workers int) (Result, error) {
 	model := &schema.Model{}
 	for _, b := range o.Baseline {
 		stmts, err := schema.Split(b.Name, b.Text)
@@ -151,54 +161,153 @@ func review(files []parsedFile, o Options) (Result, error) {
 			_ = model.ApplyPartial(st) // the model follows what it can; the rules treat the rest as unknown
 		}
 	}
-	rules := enabled(o.Include, o.Exclude)
-	var res Result
-	created := map[string]bool{}
-	for _, f := range files {
-		stmts := f.stmts
-		ign := parseIgnores(f.Text, stmts)
-		if ign.file {
-			continue
-		}
-		runner := o.Runner
-		if runner == "" {
-			runner = RunnerPlain
-		}
-		tx := newTxTracker(runner.wraps(len(stmts)))
-		byTable := rule.NewStatementIndex(stmts)
-		for i, st := range stmts {
-			c := &rule.Context{
-				Stmt: st, Statements: stmts, Index: i, ByTable: byTable, Model: model,
-				Facts: locks.Classify(st, model, o.pg()), Tx: tx.state(),
-				PG: o.pg(), Runner: string(runner), Created: created,
-			}
-			fp := "" // the statement's fingerprint, computed once it has a finding
-			for _, r := range rules {
-				if ign.suppressed(i, r.ID) {
-					continue
-				}
-				vs, err := check(r, c)
-				if err != nil {
-					return Result{}, err
-				}
-				for _, v := range vs {
-					if fp == "" {
-						fp = fingerprint(st.Text)
-					}
-					res.Findings = append(res.Findings, newFinding(c, r, v, fp))
-				}
-			}
-			tx.after(c)
-			rememberCreated(created, st)
-			_ = model.ApplyPartial(st)
-		}
-		res.Statements += len(stmts)
+	runner := o.Runner
+	if runner == "" {
+		runner = RunnerPlain
 	}
-	uniqueKeys(res.Findings)
+	p := pass{rules: enabled(o.Include, o.Exclude), pg: o.pg(), runner: runner, workers: workers}
+	var res Result
+	s := state{model: model, created: map[string]bool{}}
+	for _, f := range files {
+		fs, next, err := p.file(f, s)
+		if err != nil {
+			return Result{}, err
+		}
+		res.Findings = append(res.Findings, fs...)
+		res.Statements += len(f.stmts)
+		s = next
+	}
+	assignKeys(res.Findings)
 	return res, nil
 }
 
-// check runs one rule on one statement; a rule that panics becomes an error
+// pass is what stays the same for every statement of a review.
+type pass struct {
+	rules   []rule.Rule
+	pg      int
+	runner  Runner
+	workers int
+}
+
+// state is what the statements before the current one built up.
+type state struct {
+	model   *schema.Model
+	created map[string]bool
+	tx      *txTracker
+}
+
+// clone returns a deep copy of the state.
+func (s state) clone() state {
+	return state{model: s.model.Clone(), created: maps.Clone(s.created), tx: s.tx.clone()}
+}
+
+// parallelFrom is the number of statements from which a file's rules run on
+// every core, each on a contiguous range of statements.
+const parallelFrom = 2000
+
+// file reviews one file from state s and returns its findings in statement
+// order and the state after it. Large files are cut into one range of
+// statements per core: the first range starts at once from s, while a
+// cheaper pass (lock facts, transactions, model, no rules) replays the
+// statements before each later range to hand it the state it starts from.
+func (p pass) file(f parsedFile, s state) ([]Finding, state, error) {
+	stmts := f.stmts
+	ign := parseIgnores(f.Text, stmts)
+	if ign.file {
+		return nil, s, nil
+	}
+	s.tx = newTxTracker(p.runner.wraps(len(stmts)))
+	w := &walk{pass: p, stmts: stmts, byTable: rule.NewStatementIndex(stmts), ign: ign}
+	parts := 1
+	if len(stmts) >= parallelFrom {
+		parts = max(1, p.workers)
+	}
+	if parts == 1 {
+		fs, err := w.run(&s, 0, len(stmts), true)
+		return fs, s, err
+	}
+	bounds := make([]int, parts+1)
+	for k := range bounds {
+		bounds[k] = k * len(stmts) / parts
+	}
+	starts := make([]chan state, parts)
+	for k := range starts {
+		starts[k] = make(chan state, 1)
+	}
+	ahead := s.clone()
+	starts[0] <- s
+	go func() {
+		for k := 1; k < parts; k++ {
+			_, _ = w.run(&ahead, bounds[k-1], bounds[k], false)
+			if k == parts-1 {
+				starts[k] <- ahead
+			} else {
+				starts[k] <- ahead.clone()
+			}
+		}
+	}()
+	found := make([][]Finding, parts)
+	errs := make([]error, parts)
+	ends := make([]state, parts)
+	var wg sync.WaitGroup
+	for k := range parts {
+		wg.Go(func() {
+			st := <-starts[k]
+			found[k], errs[k] = w.run(&st, bounds[k], bounds[k+1], true)
+			ends[k] = st
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, s, err
+		}
+	}
+	return slices.Concat(found...), ends[parts-1], nil
+}
+
+// walk is one file's statements with what every range of them shares.
+type walk struct {
+	pass
+	stmts   []schema.Statement
+	byTable *rule.StatementIndex
+	ign     ignores
+}
+
+// run advances s over the statements [from, to); with rulesOn set it runs
+// the rules on each and returns their findings.
+func (w *walk) run(s *state, from, to int, rulesOn bool) ([]Finding, error) {
+	var out []Finding
+	for i := from; i < to; i++ {
+		st := w.stmts[i]
+		c := &rule.Context{
+			Stmt: st, Statements: w.stmts, Index: i, ByTable: w.byTable, Model: s.model,
+			Facts: locks.Classify(st, s.model, w.pg), Tx: s.tx.state(),
+			PG: w.pg, Runner: string(w.runner), Created: s.created,
+		}
+		for _, r := range w.rules {
+			if !rulesOn {
+				break
+			}
+			if w.ign.suppressed(i, r.ID) {
+				continue
+			}
+			vs, err := check(r, c)
+			if err != nil {
+				return nil, err
+			}
+			for _, v := range vs {
+				out = append(out, newFinding(c, r, v))
+			}
+		}
+		s.tx.after(c)
+		rememberCreated(s.created, st)
+		_ = s.model.ApplyPartial(st)
+	}
+	return out, nil
+}
+
+// check1 runs one rule on one statement; a rule that panics becomes an error
 // naming the rule and the statement instead of taking the program down.
 func check(r rule.Rule, c *rule.Context) (vs []rule.Violation, err error) {
 	defer func() {
@@ -209,16 +318,38 @@ func check(r rule.Rule, c *rule.Context) (vs []rule.Violation, err error) {
 	return r.Check(c), nil
 }
 
-// uniqueKeys numbers findings that would share a key (the same rule on
-// identical statements, such as two stray COMMITs): the second gets "#2".
-func uniqueKeys(fs []Finding) {
+// assignKeys sets each finding's key: rule, fingerprint of its statement and
+// object. Findings that would share a key (the same rule on identical
+// statements, such as two stray COMMITs) are numbered: the second gets "#2".
+// Each distinct statement is fingerprinted once, on all cores.
+func assignKeys(fs []Finding) {
+	index := map[string]int{}
+	var texts []string
+	for _, f := range fs {
+		if _, ok := index[f.Statement]; !ok {
+			index[f.Statement] = len(texts)
+			texts = append(texts, f.Statement)
+		}
+	}
+	fps := make([]string, len(texts))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(texts)) {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < len(texts); i = int(next.Add(1) - 1) {
+				fps[i] = fingerprint(texts[i])
+			}
+		})
+	}
+	wg.Wait()
 	seen := map[string]int{}
 	for i := range fs {
-		k := fs[i].Key
+		k := fs[i].Rule + ":" + fps[index[fs[i].Statement]] + ":" + fs[i].Object
 		seen[k]++
 		if n := seen[k]; n > 1 {
-			fs[i].Key = fmt.Sprintf("%s#%d", k, n)
+			k = fmt.Sprintf("%s#%d", k, n)
 		}
+		fs[i].Key = k
 	}
 }
 
@@ -243,7 +374,8 @@ func rememberCreated(created map[string]bool, st schema.Statement) {
 	}
 }
 
-func newFinding(c *rule.Context, r rule.Rule, v rule.Violation, fp string) Finding {
+// newFinding turns a violation into a finding; assignKeys sets its key.
+func newFinding(c *rule.Context, r rule.Rule, v rule.Violation) Finding {
 	st := c.Stmt
 	pos := st.Pos
 	if int(v.Location) > st.Start {
@@ -264,7 +396,6 @@ func newFinding(c *rule.Context, r rule.Rule, v rule.Violation, fp string) Findi
 	if f.Object == "" {
 		f.Object = st.Target
 	}
-	f.Key = r.ID + ":" + fp + ":" + f.Object
 	return f
 }
 

@@ -2,9 +2,11 @@ package review
 
 import (
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 
+	"github.com/pgrollout/pgrollout/bench/gensql"
 	"github.com/pgrollout/pgrollout/workflow/review/rule"
 	"github.com/pgrollout/pgrollout/workflow/schema"
 )
@@ -154,5 +156,36 @@ func TestPanickingRuleBecomesAnError(t *testing.T) {
 	_, err = check(boom, &rule.Context{Stmt: st[1]})
 	if err == nil || !strings.Contains(err.Error(), "m.sql:2:1: rule boom failed") {
 		t.Errorf("error %v", err)
+	}
+}
+
+// TestRangesMatchOnePass reviews a generated migration large enough to be cut
+// into ranges: the findings must be those of a single pass, in order.
+func TestRangesMatchOnePass(t *testing.T) {
+	mig, base := gensql.Migration(parallelFrom + 500)
+	stmts, err := schema.Split("m.sql", mig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := []parsedFile{{Source{Name: "m.sql", Text: mig}, stmts}}
+	o := Options{Baseline: []Source{{Name: "b.sql", Text: base}}, Runner: RunnerGolangMigrate}
+	one, err := reviewOn(files, o, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	three, err := reviewOn(files, o, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(one.Findings) == 0 {
+		t.Fatal("no findings")
+	}
+	if !reflect.DeepEqual(one, three) {
+		for i := range min(len(one.Findings), len(three.Findings)) {
+			if !reflect.DeepEqual(one.Findings[i], three.Findings[i]) {
+				t.Fatalf("finding %d differs:\n%+v\none pass:\n%+v", i, three.Findings[i], one.Findings[i])
+			}
+		}
+		t.Fatalf("%d findings in ranges, %d in one pass", len(three.Findings), len(one.Findings))
 	}
 }

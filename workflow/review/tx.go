@@ -1,6 +1,7 @@
 package review
 
 import (
+	"maps"
 	"slices"
 	"strings"
 
@@ -25,6 +26,13 @@ func newTxTracker(wrapped bool) *txTracker {
 
 // state returns the current state for the rules to read. The slices are
 // copied; the Altered map is shared and must only be read.
+// clone returns an independent copy of the tracker.
+func (t *txTracker) clone() *txTracker {
+	c := &txTracker{wrapped: t.wrapped, s: t.state()}
+	c.s.Altered = maps.Clone(t.s.Altered)
+	return c
+}
+
 func (t *txTracker) state() rule.TxState {
 	s := t.s
 	s.AccessExclusive = slices.Clone(s.AccessExclusive)

@@ -75,3 +75,6 @@ func ObjectName(n *pg_query.Node) string { return objectName(n) }
 // NameList joins a list of String nodes with dots ("app.orders"), leaving out
 // a leading database name.
 func NameList(ns []*pg_query.Node) string { return nameList(ns) }
+
+// Clone returns a deep copy of the model: changes to one never show in the other.
+func (m *Model) Clone() *Model { return m.clone() }

@@ -6,6 +6,9 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	pg_query "github.com/pganalyze/pg_query_go/v6"
+	"google.golang.org/protobuf/proto"
+
 	"github.com/pgrollout/pgrollout/workflow"
 )
 
@@ -18,6 +21,8 @@ var fuzzSeeds = []string{
 	"SELECT $$ ; $$; SELECT E'\\x41';",
 	"SELECT '\xff\xfe'; SELECT \xc3",
 	"CREATE TABLE",
+	"SELECT 'a;\n'; SELECT E'b\\';'; SELECT \"c;\"; SELECT $t$ ; $t$; /* ; /* ; */ ; */ SELECT 1; -- ;\nSELECT $1;",
+	"CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT 2; END; SELECT 3;",
 	"SELECT 1;;;\r\n;SELECT 2;",
 	baseSchema,
 	"CREATE TABLE a (id int PRIMARY KEY); CREATE TABLE b (a_id int REFERENCES a, UNIQUE (a_id));" +
@@ -71,7 +76,28 @@ func FuzzSplit(f *testing.F) {
 				t.Fatalf("statement %q without a kind", st.Text)
 			}
 		}
+		samePieces(t, sql, stmts)
 	})
+}
+
+// samePieces fails when parsing sql in three pieces does not give the
+// statements one parse gives.
+func samePieces(t *testing.T, sql string, whole []Statement) {
+	t.Helper()
+	pieces, err := split("f.sql", sql, pg_query.Parse, 3, 0)
+	if err != nil {
+		t.Fatalf("pieces fail where the whole parses: %v", err)
+	}
+	if len(pieces) != len(whole) {
+		t.Fatalf("%d statements in pieces, %d whole", len(pieces), len(whole))
+	}
+	for i := range whole {
+		w, p := whole[i], pieces[i]
+		if w.Text != p.Text || w.Start != p.Start || w.End != p.End || w.Pos != p.Pos || w.EndLine != p.EndLine ||
+			w.Kind != p.Kind || w.Target != p.Target || !proto.Equal(w.Node, p.Node) {
+			t.Fatalf("statement %d differs in pieces:\n%+v\nwhole:\n%+v", i, p, w)
+		}
+	}
 }
 
 // FuzzApply replays whatever parses into a model: it may fail, never panic,

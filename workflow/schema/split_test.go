@@ -2,6 +2,7 @@ package schema
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -227,7 +228,7 @@ func TestSplitNeverPanics(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			stmts, err := split("x.sql", "SELECT 1", tt.parse)
+			stmts, err := split("x.sql", "SELECT 1", tt.parse, 1, 0)
 			if tt.want != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.want) {
 					t.Fatalf("err = %v, want %q", err, tt.want)
@@ -243,5 +244,40 @@ func TestSplitNeverPanics(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestPiecesMatchWhole parses files in pieces and whole: the statements must
+// be the same, including ones a naive cut would split (strings, comments,
+// dollar quotes, BEGIN ATOMIC bodies with semicolons).
+func TestPiecesMatchWhole(t *testing.T) {
+	for _, sql := range append(fuzzSeeds, strings.Repeat(baseSchema, 20)) {
+		whole, err := split("f.sql", sql, pg_query.Parse, 1, 0)
+		if err != nil {
+			continue
+		}
+		samePieces(t, sql, whole)
+	}
+}
+
+func TestCutPoints(t *testing.T) {
+	for _, tt := range []struct {
+		sql    string
+		pieces int
+		want   []int
+	}{
+		{"SELECT 1; SELECT 2; SELECT 3; SELECT 4;", 3, []int{19, 29}},
+		{"SELECT ';'; SELECT 2;", 2, []int{11}},
+		{"SELECT E'\\';'; SELECT 2;", 2, []int{14}},
+		{"SELECT $x$;$x$; SELECT 2;", 2, []int{15}},
+		{"SELECT $1 ; SELECT 2; SELECT 3;", 2, []int{21}},
+		{"SELECT 1; SELECT 2;", 2, nil},
+		{"/* ; /* ; */ ; */ SELECT 1; SELECT 2;", 2, []int{27}},
+		{"-- ;\nSELECT 1; SELECT 2;", 2, []int{14}},
+		{"SELECT 'never closed; SELECT 2;", 2, nil},
+	} {
+		if got := cutPoints(tt.sql, tt.pieces); !slices.Equal(got, tt.want) {
+			t.Errorf("cutPoints(%q, %d) = %v, want %v", tt.sql, tt.pieces, got, tt.want)
+		}
 	}
 }
