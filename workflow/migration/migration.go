@@ -3,52 +3,19 @@
 package migration
 
 import (
-	"cmp"
 	"fmt"
-	"path"
-	"slices"
 	"strings"
 
 	"github.com/pgrollout/pgrollout/workflow"
+	"github.com/pgrollout/pgrollout/workflow/changeset"
 	"github.com/pgrollout/pgrollout/workflow/md"
-	"github.com/pgrollout/pgrollout/workflow/schema"
 )
-
-// File is one migration document with its parsed statements.
-type File struct {
-	Doc        workflow.Document
-	Statements []schema.Statement
-}
-
-// Ordered returns the project's migration documents in the order they
-// apply: by file name (the part after the last "/"), then by full name.
-func Ordered(p workflow.Project) []workflow.Document {
-	docs := p.DocumentsOf(workflow.KindMigration)
-	slices.SortStableFunc(docs, func(a, b workflow.Document) int {
-		return cmp.Or(cmp.Compare(path.Base(a.Name), path.Base(b.Name)), cmp.Compare(a.Name, b.Name))
-	})
-	return docs
-}
-
-// Files parses the project's migrations in apply order. A file that does not
-// parse returns an error naming it.
-func Files(p workflow.Project) ([]File, error) {
-	var files []File
-	for _, d := range Ordered(p) {
-		stmts, err := schema.Split(d.Name, d.Text)
-		if err != nil {
-			return nil, fmt.Errorf("migration %s: %w", d.Name, err)
-		}
-		files = append(files, File{Doc: d, Statements: stmts})
-	}
-	return files, nil
-}
 
 // Items returns the Migration stage's items: a "Deployment order" item, then
 // one item per migration file in apply order. A project without migrations
 // has no items.
 func Items(p workflow.Project) ([]workflow.Item, error) {
-	files, err := Files(p)
+	files, err := changeset.Files(p)
 	if err != nil || len(files) == 0 {
 		return nil, err
 	}
@@ -59,7 +26,7 @@ func Items(p workflow.Project) ([]workflow.Item, error) {
 	return items, nil
 }
 
-func orderItem(files []File) workflow.Item {
+func orderItem(files []changeset.File) workflow.Item {
 	var b strings.Builder
 	b.WriteString("Files apply in name order:\n\n")
 	for i, f := range files {
@@ -73,7 +40,7 @@ func orderItem(files []File) workflow.Item {
 	}
 }
 
-func fileItem(f File) workflow.Item {
+func fileItem(f changeset.File) workflow.Item {
 	var b strings.Builder
 	if len(f.Statements) == 0 {
 		b.WriteString("_No statements._\n")

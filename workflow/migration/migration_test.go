@@ -112,13 +112,3 @@ func TestItemsSyntaxError(t *testing.T) {
 		t.Errorf("err = %q, want %q", err, want)
 	}
 }
-
-func TestOrderedLeavesProjectAlone(t *testing.T) {
-	p := project(mig("b.sql", ""), mig("a.sql", ""))
-	if got := Ordered(p); got[0].Name != "a.sql" || got[1].Name != "b.sql" {
-		t.Errorf("Ordered = %v", got)
-	}
-	if p.Documents[0].Name != "b.sql" {
-		t.Error("Ordered reordered the project's documents")
-	}
-}

@@ -6,7 +6,7 @@ import (
 
 	"github.com/pgrollout/pgrollout/workflow"
 	"github.com/pgrollout/pgrollout/workflow/md"
-	"github.com/pgrollout/pgrollout/workflow/migration"
+	"github.com/pgrollout/pgrollout/workflow/changeset"
 )
 
 // FindingItemPrefix starts the item ID of every finding row.
@@ -15,7 +15,7 @@ const FindingItemPrefix = "finding:"
 // ReviewProject reviews a project's migrations, in the order they apply, with
 // its schema draft as the baseline.
 func ReviewProject(p workflow.Project) (Result, error) {
-	files, err := migration.Files(p)
+	files, err := changeset.Files(p)
 	if err != nil {
 		return Result{}, fmt.Errorf("review: %w", err)
 	}

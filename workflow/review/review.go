@@ -11,14 +11,14 @@ import (
 
 	"github.com/pgrollout/pgrollout/workflow"
 	"github.com/pgrollout/pgrollout/workflow/md"
-	"github.com/pgrollout/pgrollout/workflow/migration"
+	"github.com/pgrollout/pgrollout/workflow/changeset"
 	"github.com/pgrollout/pgrollout/workflow/schema"
 )
 
 // Statements returns the statements of every migration file, files in the
 // order they apply and statements in file order.
 func Statements(p workflow.Project) ([]schema.Statement, error) {
-	files, err := migration.Files(p)
+	files, err := changeset.Files(p)
 	if err != nil {
 		return nil, fmt.Errorf("review: %w", err)
 	}
@@ -33,7 +33,7 @@ func Statements(p workflow.Project) ([]schema.Statement, error) {
 // decision that rests on it, then one item per migration statement. A project
 // without migrations has no items.
 func Items(p workflow.Project) ([]workflow.Item, error) {
-	files, err := migration.Files(p)
+	files, err := changeset.Files(p)
 	if err != nil {
 		return nil, fmt.Errorf("review: %w", err)
 	}
