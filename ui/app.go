@@ -141,6 +141,9 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, tea.Batch(a.broadcast(msg), a.c.loadProject(a.c.Project.Meta.ID, false))
 	case decisionSaveFailedMsg:
 		return a, a.broadcast(msg)
+	case copiedMsg:
+		a.setStatus("copied the SQL of "+msg.what+" to the clipboard (OSC 52)", false)
+		return a, nil
 	case exportDoneMsg:
 		a.export = nil
 		a.setStatus(fmt.Sprintf("exported %d files to %s", len(msg.paths), msg.dir), false)
@@ -467,7 +470,7 @@ func (a *App) helpKeys() helpKeys {
 	return helpKeys{
 		short: short,
 		full: [][]key.Binding{
-			{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.Open, k.Back},
+			{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.Open, k.Back, k.Copy},
 			{k.Stage[0], k.NextStage, k.PrevStage, k.Decisions, k.Change, k.Accept, k.NeedEvidence, k.Block},
 			{k.Projects, k.New, k.Rename, k.Delete, k.AddSample, k.Export, k.Help, k.Quit, k.ForceQuit},
 		},

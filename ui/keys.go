@@ -33,6 +33,7 @@ type KeyMap struct {
 	Rename       key.Binding
 	Delete       key.Binding
 	AddSample    key.Binding
+	Copy         key.Binding
 	// Forms
 	NextField key.Binding
 	PrevField key.Binding
@@ -71,6 +72,7 @@ func DefaultKeyMap() KeyMap {
 		Rename:       b([]string{"r"}, "r", "rename"),
 		Delete:       b([]string{"D"}, "D", "delete"),
 		AddSample:    b([]string{"s"}, "s", "add checkout sample"),
+		Copy:         b([]string{"y"}, "y", "copy SQL"),
 		NextField:    b([]string{"tab", "down"}, "tab", "next field"),
 		PrevField:    b([]string{"shift+tab", "up"}, "shift+tab", "previous field"),
 		Submit:       b([]string{"enter"}, "enter", "save"),

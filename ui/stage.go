@@ -61,8 +61,22 @@ func (s *stageScreen) update(msg tea.Msg) tea.Cmd {
 	if took, cmd := s.editor.route(msg, func() (workflow.Decision, bool) { return s.c.decisionAt(&s.pane) }); took {
 		return cmd
 	}
+	if k, ok := msg.(tea.KeyPressMsg); ok && key.Matches(k, s.c.Keys.Copy) {
+		if it, ok := s.pane.selected(); ok && it.Copy != "" {
+			return copyCmd(it)
+		}
+	}
 	_, cmd := s.pane.update(msg)
 	return cmd
+}
+
+// copiedMsg reports text put on the clipboard.
+type copiedMsg struct{ what string }
+
+// copyCmd puts the item's Copy text on the terminal's clipboard (OSC 52,
+// which also works over SSH) and reports it.
+func copyCmd(it workflow.Item) tea.Cmd {
+	return tea.Batch(tea.SetClipboard(it.Copy), func() tea.Msg { return copiedMsg{what: it.Title} })
 }
 
 func (s *stageScreen) view() string {
@@ -81,6 +95,9 @@ func (s *stageScreen) keys() []key.Binding {
 		return []key.Binding{k.Up, k.Down, k.PageDown, k.Back}
 	}
 	ks := []key.Binding{k.Up, k.Down, k.Open}
+	if it, ok := s.pane.selected(); ok && it.Copy != "" {
+		ks = append(ks, k.Copy)
+	}
 	if _, ok := s.c.decisionAt(&s.pane); ok {
 		ks = append(ks, k.Change, k.Accept, k.NeedEvidence, k.Block)
 	}

@@ -28,7 +28,7 @@ func TestDemoFrames(t *testing.T) {
 	}{
 		{"build", "", "Why this work"},
 		{"review", "2", "unbounded-dml-in-migration:"},
-		{"migration", "3", "Files apply in name order"},
+		{"migration", "3", "rewritten"},
 		{"validate", "4", "Not captured yet"},
 		{"audit", "5", "Statistics snapshot: checkout"},
 		{"compare", "6", "one accepted change, one evidence gap, one"},

@@ -15,6 +15,9 @@ type Item struct {
 	Tone Tone
 	// Detail is the item's markdown body.
 	Detail string
+	// Copy, when set, is the text the screen's copy key puts on the
+	// clipboard (a migration step's SQL).
+	Copy string
 	// Decision, when set, is the decision the row is decided through: the
 	// decision itself for a decision row, the decision resting on a finding,
 	// or a new, undecided one (no history yet) to create for it.

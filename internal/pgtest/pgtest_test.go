@@ -2,6 +2,7 @@ package pgtest
 
 import (
 	"context"
+	"strings"
 	"testing"
 )
 
@@ -32,5 +33,33 @@ func TestWithDatabase(t *testing.T) {
 	}
 	if got := redact("postgres://u:secret@h/db"); got != "postgres://u:xxxxx@h/db" {
 		t.Errorf("redact = %q", got)
+	}
+}
+
+func TestCatalog(t *testing.T) {
+	db := NewDB(t)
+	conn := db.Connect(t)
+	ctx := context.Background()
+	if _, err := conn.Exec(ctx, `CREATE TYPE s AS ENUM ('a', 'b');
+CREATE TABLE t (id bigint PRIMARY KEY, v s NOT NULL DEFAULT 'a', n int CHECK (n > 0));
+CREATE INDEX t_n_idx ON t (n) WHERE n > 1;`); err != nil {
+		t.Fatal(err)
+	}
+	before := Catalog(t, conn)
+	for _, want := range []string{
+		"column public.t.v s NOT NULL DEFAULT 'a'::s",
+		"constraint public.t.t_n_check CHECK ((n > 0))",
+		"index public.t_n_idx CREATE INDEX t_n_idx ON public.t USING btree (n) WHERE (n > 1)",
+		"type public.s enum (a, b)",
+	} {
+		if !strings.Contains(before, want) {
+			t.Errorf("catalog lacks %q:\n%s", want, before)
+		}
+	}
+	if _, err := conn.Exec(ctx, "ALTER TABLE t ADD CONSTRAINT t_id_check CHECK (id > 0) NOT VALID"); err != nil {
+		t.Fatal(err)
+	}
+	if after := Catalog(t, conn); !strings.Contains(after, "t_id_check CHECK ((id > 0)) NOT VALID (not validated)") {
+		t.Errorf("catalog does not show the NOT VALID constraint:\n%s", after)
 	}
 }

@@ -1,5 +1,7 @@
-// Package migration computes the Migration stage: the project's migration
-// files in the order they apply, each with its statements.
+// Package migration computes the Migration stage: the change turned into a
+// rollout plan of ordered steps (online rewrites of risky statements, the
+// locks each step takes, timeouts, rollback and deployment order), and the
+// items the stage shows for it.
 package migration
 
 import (
@@ -7,58 +9,250 @@ import (
 	"strings"
 
 	"github.com/pgrollout/pgrollout/workflow"
-	"github.com/pgrollout/pgrollout/workflow/changeset"
 	"github.com/pgrollout/pgrollout/workflow/md"
 )
 
-// Items returns the Migration stage's items: a "Deployment order" item, then
-// one item per migration file in apply order. A project without migrations
+// Items returns the Migration stage's items for a project: the deployment
+// order, then one item per step in run order. A project without migrations
 // has no items.
 func Items(p workflow.Project) ([]workflow.Item, error) {
-	files, err := changeset.Files(p)
-	if err != nil || len(files) == 0 {
+	plan, err := ProjectPlan(p, 0)
+	if err != nil || len(plan.Steps) == 0 {
 		return nil, err
 	}
-	items := []workflow.Item{orderItem(files)}
-	for _, f := range files {
-		items = append(items, fileItem(f))
+	items := []workflow.Item{orderItem(plan)}
+	for _, s := range plan.Steps {
+		items = append(items, stepItem(s))
 	}
 	return items, nil
 }
 
-func orderItem(files []changeset.File) workflow.Item {
-	var b strings.Builder
-	b.WriteString("Files apply in name order:\n\n")
-	for i, f := range files {
-		fmt.Fprintf(&b, "%d. %s — %s\n", i+1, md.Code(f.Doc.Name), md.Plural(len(f.Statements), "statement", "statements"))
+// Counts tallies what needs attention in a plan.
+type Counts struct {
+	Steps, Rewritten, Unsafe, Irreversible int
+	// ByPhase counts the steps with SQL per phase.
+	ByPhase map[Phase]int
+}
+
+// Count tallies a plan.
+func (p Plan) Count() Counts {
+	c := Counts{ByPhase: map[Phase]int{}}
+	for _, s := range p.Steps {
+		if s.SQL == "" {
+			continue
+		}
+		c.Steps++
+		c.ByPhase[s.Phase]++
+		if s.Rewritten {
+			c.Rewritten++
+		}
+		if s.Unsafe {
+			c.Unsafe++
+		}
+		if s.Irreversible {
+			c.Irreversible++
+		}
 	}
+	return c
+}
+
+// orderItem explains the deployment order: phases, what each holds and why.
+func orderItem(p Plan) workflow.Item {
+	c := p.Count()
+	var b strings.Builder
+	fmt.Fprintf(&b, "# Deployment order\n\n%s in four phases; %s rewritten into online forms.\n\n",
+		md.Plural(c.Steps, "step", "steps"), md.Plural(c.Rewritten, "statement", "statements"))
+	for _, ph := range Phases() {
+		var ns []int
+		for _, s := range p.Steps {
+			if s.Phase == ph {
+				ns = append(ns, s.N)
+			}
+		}
+		word := "steps"
+		if len(ns) == 1 {
+			word = "step"
+		}
+		fmt.Fprintf(&b, "%d. **%s**, %s %s: %s\n", ph.order()+1, ph.Title(), word, ranges(ns), phaseWhy(ph))
+	}
+	if c.Unsafe > 0 {
+		fmt.Fprintf(&b, "\n**%s kept as written with no online form**: see the steps marked unsafe.\n", md.Plural(c.Unsafe, "statement is", "statements are"))
+	}
+	if c.Irreversible > 0 {
+		fmt.Fprintf(&b, "\n**%s cannot be undone** by the rollback: see their recovery notes.\n", md.Plural(c.Irreversible, "step", "steps"))
+	}
+	tone, badge := workflow.ToneGood, md.Plural(c.Steps, "step", "steps")
+	if c.Unsafe > 0 {
+		tone, badge = workflow.ToneBad, md.Plural(c.Unsafe, "unsafe", "unsafe")
+	} else if c.Irreversible > 0 {
+		tone = workflow.ToneWarn
+	}
+	return workflow.Item{ID: "deployment-order", Title: "Deployment order", Badge: badge, Tone: tone, Detail: b.String()}
+}
+
+// ranges renders ascending numbers with runs collapsed: "1–3, 5".
+func ranges(ns []int) string {
+	var parts []string
+	for i := 0; i < len(ns); {
+		j := i
+		for j+1 < len(ns) && ns[j+1] == ns[j]+1 {
+			j++
+		}
+		if j > i {
+			parts = append(parts, fmt.Sprintf("%d–%d", ns[i], ns[j]))
+		} else {
+			parts = append(parts, fmt.Sprint(ns[i]))
+		}
+		i = j + 1
+	}
+	if len(parts) == 0 {
+		return "—"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// phaseWhy says why a phase holds its steps.
+func phaseWhy(p Phase) string {
+	switch p {
+	case PhasePreDeploy:
+		return "Additive changes: the running application ignores them, so they go first."
+	case PhaseDeploy:
+		return "The new application starts using the new schema."
+	case PhaseBackfill:
+		return "Data work in committed batches, once the new code writes the new shape, so no row is missed."
+	case PhasePostDeploy:
+		return "Validations, NOT NULL and drops: only once no old instance could write what they forbid or read what they remove."
+	}
+	return ""
+}
+
+// stepItem presents one step.
+func stepItem(s Step) workflow.Item {
+	badge, tone := stepBadge(s)
+	title := fmt.Sprintf("%s %d. %s", phaseTag(s.Phase), s.N, s.Title)
 	return workflow.Item{
-		ID:     "deployment-order",
-		Title:  "Deployment order",
-		Badge:  md.Plural(len(files), "file", "files"),
-		Detail: b.String(),
+		ID:     fmt.Sprintf("step:%s:%s:%s", s.Phase, s.Source, s.Title),
+		Title:  title,
+		Badge:  badge,
+		Tone:   tone,
+		Detail: StepMarkdown(s),
+		Copy:   s.SQL,
 	}
 }
 
-func fileItem(f changeset.File) workflow.Item {
+// phaseTag is the phase in a few letters for list rows.
+func phaseTag(p Phase) string {
+	switch p {
+	case PhasePreDeploy:
+		return "pre"
+	case PhasePostDeploy:
+		return "post"
+	}
+	return string(p)
+}
+
+// stepBadge says in a word what the step does to traffic.
+func stepBadge(s Step) (string, workflow.Tone) {
+	switch {
+	case s.SQL == "":
+		return "deploy", workflow.ToneNeutral
+	case s.Unsafe:
+		return "unsafe", workflow.ToneBad
+	case s.Irreversible:
+		return "irreversible", workflow.ToneWarn
+	}
+	blocksReads, blocksWrites := false, false
+	for _, l := range s.Locks {
+		blocksReads = blocksReads || l.Blocks == "reads and writes"
+		blocksWrites = blocksWrites || l.Blocks == "writes"
+	}
+	switch {
+	case blocksReads:
+		return "r/w lock", workflow.ToneWarn
+	case blocksWrites:
+		return "write lock", workflow.ToneWarn
+	}
+	return "online", workflow.ToneGood
+}
+
+// StepMarkdown renders a step: SQL, locks, timeouts, notes, rollback and
+// where it comes from.
+func StepMarkdown(s Step) string {
 	var b strings.Builder
-	if len(f.Statements) == 0 {
-		b.WriteString("_No statements._\n")
-	} else {
-		b.WriteString("| Line | Kind | Target |\n|---|---|---|\n")
-		for _, st := range f.Statements {
-			target := ""
-			if st.Target != "" {
-				target = md.Code(st.Target)
+	fmt.Fprintf(&b, "# %d. %s\n\n", s.N, md.Text(s.Title))
+	fmt.Fprintf(&b, "- Phase: **%s**\n", s.Phase.Title())
+	if s.SQL == "" {
+		b.WriteString("\n" + md.Text(s.Note) + "\n")
+		return b.String()
+	}
+	if s.Unsafe {
+		b.WriteString("- **Unsafe: kept as written, no online form**\n")
+	}
+	if s.Irreversible {
+		b.WriteString("- **Irreversible**\n")
+	}
+	tx := "in its own transaction"
+	if !s.Transactional {
+		tx = "outside any transaction block"
+	}
+	fmt.Fprintf(&b, "- Runs: %s, lock_timeout %s, statement_timeout %s\n", tx, md.Code(s.LockTimeout), md.Code(s.StatementTimeout))
+	if s.Source.Line > 0 {
+		fmt.Fprintf(&b, "- From: %s\n", md.Code(s.Source.String()))
+	}
+	b.WriteString("\n" + md.Fence("sql", s.SQL))
+	if len(s.Locks) > 0 {
+		b.WriteString("\n")
+		var rows [][]string
+		for _, l := range s.Locks {
+			work := ""
+			switch {
+			case l.Rewrite:
+				work = "rewrites"
+			case l.Scan:
+				work = "scans"
 			}
-			fmt.Fprintf(&b, "| %d | %s | %s |\n", st.Pos.Line, md.Cell(st.Kind), md.Cell(target))
+			size := ""
+			if sz, ok := s.Sizes[l.Relation]; ok {
+				size = fmt.Sprintf("%d rows, %s", sz.Rows, bytesText(sz.Bytes))
+			}
+			rows = append(rows, []string{md.Code(l.Relation), l.Mode, l.Blocks, work, size})
 		}
+		md.Table(&b, []string{"Relation", "Lock", "Blocks", "Work", "Size"}, rows)
 	}
-	b.WriteString("\n" + md.Fence("sql", f.Doc.Text))
-	return workflow.Item{
-		ID:     "file:" + f.Doc.Name,
-		Title:  f.Doc.Name,
-		Badge:  md.Plural(len(f.Statements), "stmt", "stmts"),
-		Detail: b.String(),
+	if s.Note != "" {
+		b.WriteString("\n" + md.Text(s.Note) + "\n")
 	}
+	if s.Retry != "" {
+		b.WriteString("\n**Retry:** " + md.Text(s.Retry) + "\n")
+	}
+	b.WriteString("\n## Rollback\n\n")
+	switch {
+	case s.Irreversible:
+		b.WriteString("Cannot be undone. " + md.Text(s.Recovery) + "\n")
+	case s.Rollback == "":
+		b.WriteString("Nothing to undo.\n")
+	default:
+		b.WriteString(md.Fence("sql", s.Rollback))
+	}
+	if s.RollbackNote != "" {
+		b.WriteString("\n" + md.Text(s.RollbackNote) + "\n")
+	}
+	if s.Rewritten && s.Origin != "" {
+		b.WriteString("\n## As written in the change\n\n" + md.Fence("sql", s.Origin))
+	}
+	return b.String()
+}
+
+// bytesText renders a byte count in binary units.
+func bytesText(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }

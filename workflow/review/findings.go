@@ -5,8 +5,8 @@ import (
 	"strings"
 
 	"github.com/pgrollout/pgrollout/workflow"
-	"github.com/pgrollout/pgrollout/workflow/md"
 	"github.com/pgrollout/pgrollout/workflow/changeset"
+	"github.com/pgrollout/pgrollout/workflow/md"
 )
 
 // FindingItemPrefix starts the item ID of every finding row.

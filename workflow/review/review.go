@@ -10,8 +10,8 @@ import (
 	"strings"
 
 	"github.com/pgrollout/pgrollout/workflow"
-	"github.com/pgrollout/pgrollout/workflow/md"
 	"github.com/pgrollout/pgrollout/workflow/changeset"
+	"github.com/pgrollout/pgrollout/workflow/md"
 	"github.com/pgrollout/pgrollout/workflow/schema"
 )
 

@@ -45,11 +45,13 @@ func Build(stmts []Statement) (*Model, error) {
 	return m, nil
 }
 
-// Apply replays one statement into the model. It handles CREATE TABLE,
-// ALTER TABLE (ADD/DROP COLUMN, ADD/DROP/VALIDATE CONSTRAINT, ALTER COLUMN
-// SET/DROP NOT NULL, SET/DROP DEFAULT, TYPE, ADD/DROP IDENTITY), RENAME of
-// tables, columns, indexes and constraints, CREATE [UNIQUE] INDEX, DROP
-// TABLE/INDEX/TYPE/SCHEMA, CREATE SCHEMA and CREATE/ALTER TYPE ... AS ENUM.
+// Apply replays one statement into the model. It handles CREATE TABLE
+// (with PARTITION BY, PARTITION OF and INHERITS), ALTER TABLE (ADD/DROP
+// COLUMN, ADD/DROP/VALIDATE CONSTRAINT, ALTER COLUMN SET/DROP NOT NULL,
+// SET/DROP DEFAULT, TYPE, ADD/DROP IDENTITY, ATTACH/DETACH PARTITION,
+// [NO] INHERIT), RENAME of tables, columns, indexes and constraints,
+// CREATE [UNIQUE] INDEX, DROP TABLE/INDEX/TYPE/SCHEMA, CREATE SCHEMA and
+// CREATE/ALTER TYPE ... AS ENUM.
 // Other statements (DML, transaction control, views, functions, grants ...)
 // leave the model unchanged and are not errors. A statement that conflicts
 // with the model returns an *ApplyError and leaves the model as it was.

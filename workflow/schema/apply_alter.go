@@ -8,7 +8,9 @@ import (
 )
 
 // alterTable handles the ALTER TABLE actions the model tracks, in order;
-// other actions (storage, triggers, ownership, partitions ...) are ignored.
+// other actions (storage, triggers, ownership ...) are ignored. Column
+// actions reach the table's partitions and inheriting tables, unless ONLY
+// is written where PostgreSQL allows it.
 func (a applier) alterTable(at *pg_query.AlterTableStmt) error {
 	t := a.m.table(qualified(at.Relation))
 	if t == nil {
@@ -17,13 +19,22 @@ func (a applier) alterTable(at *pg_query.AlterTableStmt) error {
 		}
 		return fmt.Errorf("relation %q does not exist", qualified(at.Relation))
 	}
+	recurse := at.Relation.GetInh() // unset for ALTER TABLE ONLY
 	for _, n := range at.Cmds {
 		cmd := n.GetAlterTableCmd()
 		if cmd == nil {
 			continue
 		}
+		if err := a.columnActionAllowed(t, cmd, recurse); err != nil {
+			return err
+		}
 		if err := a.alterTableCmd(t, cmd); err != nil {
 			return err
+		}
+		if recurse {
+			if err := a.spreadColumnAction(t, cmd); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
@@ -31,6 +42,20 @@ func (a applier) alterTable(at *pg_query.AlterTableStmt) error {
 
 func (a applier) alterTableCmd(t *Table, cmd *pg_query.AlterTableCmd) error {
 	switch cmd.Subtype {
+	case pg_query.AlterTableType_AT_AttachPartition:
+		return a.attachPartition(t, cmd.GetDef().GetPartitionCmd())
+	case pg_query.AlterTableType_AT_DetachPartition:
+		return a.detachPartition(t, cmd.GetDef().GetPartitionCmd(), false)
+	case pg_query.AlterTableType_AT_DetachPartitionFinalize:
+		return a.detachPartition(t, cmd.GetDef().GetPartitionCmd(), true)
+	case pg_query.AlterTableType_AT_AddInherit:
+		parent, err := a.tableOf(cmd.GetDef().GetRangeVar())
+		if err != nil {
+			return err
+		}
+		return a.inherit(t, parent)
+	case pg_query.AlterTableType_AT_DropInherit:
+		return a.noInherit(t, cmd.GetDef().GetRangeVar())
 	case pg_query.AlterTableType_AT_AddColumn:
 		cd := cmd.GetDef().GetColumnDef()
 		if cd == nil {
@@ -92,6 +117,9 @@ func (a applier) alterColumn(t *Table, cmd *pg_query.AlterTableCmd) error {
 		}
 		col.NotNull = false
 	case pg_query.AlterTableType_AT_AlterColumnType:
+		if t.partitionKeyUses(col.Name) {
+			return fmt.Errorf("cannot alter column %q because it is part of the partition key of relation %q", col.Name, t)
+		}
 		col.Type = typeString(cmd.GetDef().GetColumnDef().GetTypeName())
 	case pg_query.AlterTableType_AT_AddIdentity:
 		col.Identity, col.NotNull = identityKind(cmd.GetDef().GetConstraint().GetGeneratedWhen()), true
@@ -115,6 +143,9 @@ func (a applier) dropColumn(t *Table, name string, missingOk, cascade bool) erro
 			return nil
 		}
 		return fmt.Errorf("column %q of relation %q does not exist", name, t)
+	}
+	if t.partitionKeyUses(name) {
+		return fmt.Errorf("cannot drop column %q because it is part of the partition key of relation %q", name, t)
 	}
 	uses := func(cols []string) bool { return slices.Contains(cols, name) }
 	if err := a.dropReferences(t, cascade, uses, fmt.Sprintf("column %s of table %s", name, t)); err != nil {

@@ -13,6 +13,9 @@ func (a applier) createIndex(is *pg_query.IndexStmt) error {
 	if err != nil {
 		return err
 	}
+	if is.Concurrent && t.Partitioned() {
+		return fmt.Errorf("cannot create index on partitioned table %q concurrently", t)
+	}
 	ix := &Index{
 		Name:             is.Idxname,
 		Schema:           t.Schema,

@@ -23,7 +23,9 @@ func (a applier) drop(d *pg_query.DropStmt) error {
 		var err error
 		switch d.RemoveType {
 		case pg_query.ObjectType_OBJECT_TABLE:
-			err = a.dropTable(q, d.MissingOk, cascades(d.Behavior), going...)
+			// A partition listed after its parent has gone with it.
+			gone := a.m.table(q) == nil && slices.ContainsFunc(going, func(t *Table) bool { return t.QualifiedName().Is(q) })
+			err = a.dropTable(q, d.MissingOk || gone, cascades(d.Behavior), going...)
 		case pg_query.ObjectType_OBJECT_INDEX:
 			err = a.dropIndex(q, d.MissingOk)
 		case pg_query.ObjectType_OBJECT_TYPE:
@@ -38,9 +40,11 @@ func (a applier) drop(d *pg_query.DropStmt) error {
 	return nil
 }
 
-// dropTable removes a table and its indexes. Other tables' foreign keys to
-// it block the drop unless cascade is set, in which case they go too; tables
-// in going are dropped by the same statement and do not block.
+// dropTable removes a table with its indexes and partitions; tables
+// inheriting from it block the drop unless cascade is set, in which case
+// they go too. Other tables' foreign keys to them block the drop unless
+// cascade is set, in which case they go; tables in going are dropped by the
+// same statement and do not block.
 func (a applier) dropTable(q QualifiedName, missingOk, cascade bool, going ...*Table) error {
 	t := a.m.table(q)
 	if t == nil {
@@ -49,12 +53,21 @@ func (a applier) dropTable(q QualifiedName, missingOk, cascade bool, going ...*T
 		}
 		return fmt.Errorf("table %q does not exist", q)
 	}
-	all := func([]string) bool { return true }
-	if err := a.dropReferences(t, cascade, all, "table "+t.String(), going...); err != nil {
+	tree, err := a.dropTree(t, cascade)
+	if err != nil {
 		return err
 	}
-	a.m.Indexes = slices.DeleteFunc(a.m.Indexes, func(ix *Index) bool { return ix.Table.Is(t.QualifiedName()) })
-	a.m.Tables = slices.DeleteFunc(a.m.Tables, func(x *Table) bool { return x == t })
+	going = append(slices.Clone(going), tree...)
+	all := func([]string) bool { return true }
+	for _, x := range tree {
+		if err := a.dropReferences(x, cascade, all, "table "+x.String(), going...); err != nil {
+			return err
+		}
+	}
+	for _, x := range tree {
+		a.m.Indexes = slices.DeleteFunc(a.m.Indexes, func(ix *Index) bool { return ix.Table.Is(x.QualifiedName()) })
+	}
+	a.m.Tables = slices.DeleteFunc(a.m.Tables, func(x *Table) bool { return slices.Contains(tree, x) })
 	return nil
 }
 
@@ -129,8 +142,8 @@ func (a applier) dropSchema(name string, missingOk, cascade bool) error {
 		return fmt.Errorf("cannot drop schema %s because other objects depend on it", name)
 	}
 	for _, t := range slices.Clone(a.m.Tables) {
-		if in(t.Schema) {
-			if err := a.dropTable(t.QualifiedName(), false, true); err != nil {
+		if in(t.Schema) { // missing when it went with its parent
+			if err := a.dropTable(t.QualifiedName(), true, true); err != nil {
 				return err
 			}
 		}

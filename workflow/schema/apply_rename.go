@@ -18,7 +18,9 @@ func (a applier) rename(r *pg_query.RenameStmt) error {
 		if r.RelationType != pg_query.ObjectType_OBJECT_TABLE {
 			return nil
 		}
-		return a.withTable(r, func(t *Table) error { return a.renameColumn(t, r.Subname, r.Newname) })
+		return a.withTable(r, func(t *Table) error {
+			return a.renameColumnTree(t, r.Subname, r.Newname, r.Relation.GetInh())
+		})
 	case pg_query.ObjectType_OBJECT_TABCONSTRAINT:
 		return a.withTable(r, func(t *Table) error { return a.renameConstraint(t, r.Subname, r.Newname) })
 	case pg_query.ObjectType_OBJECT_INDEX:
@@ -51,6 +53,14 @@ func (a applier) renameTable(r *pg_query.RenameStmt) error {
 					from.ForeignKeys[i].RefTable.Name = r.Newname
 				}
 			}
+			if from.IsPartition() && from.PartitionOf.Is(old) {
+				from.PartitionOf.Name = r.Newname
+			}
+			for i := range from.Inherits {
+				if from.Inherits[i].Is(old) {
+					from.Inherits[i].Name = r.Newname
+				}
+			}
 		}
 		for _, ix := range a.m.Indexes {
 			if ix.Table.Is(old) {
@@ -63,7 +73,8 @@ func (a applier) renameTable(r *pg_query.RenameStmt) error {
 }
 
 // renameColumn renames a column and every reference to it by name: keys,
-// foreign keys on both sides, index keys and INCLUDE lists.
+// foreign keys on both sides, index keys and INCLUDE lists, partition key
+// columns.
 func (a applier) renameColumn(t *Table, from, to string) error {
 	col := t.Column(from)
 	switch {
@@ -91,6 +102,15 @@ func (a applier) renameColumn(t *Table, from, to string) error {
 	}
 	for _, c := range t.Checks {
 		swap(c.refs)
+	}
+	if p := t.PartitionBy; p != nil {
+		for i := range p.Keys {
+			if p.Keys[i].Column == from {
+				p.Keys[i].Column = to
+			}
+		}
+		swap(p.refs)
+		slices.Sort(p.refs)
 	}
 	for _, other := range a.m.Tables {
 		for _, fk := range other.ForeignKeys {

@@ -14,9 +14,10 @@ type columnConstraint struct {
 	column string
 }
 
-// createTable handles CREATE TABLE: columns with their inline constraints,
-// then table constraints. Inherited and partition-parent columns are not
-// copied; LIKE clauses are ignored.
+// createTable handles CREATE TABLE: the link to the parent of a PARTITION
+// OF or the parents of INHERITS and the columns taken from them, the
+// table's own columns with their inline constraints, table constraints, and
+// the partition key of PARTITION BY. LIKE clauses are ignored.
 func (a applier) createTable(cs *pg_query.CreateStmt) error {
 	q := qualified(cs.Relation)
 	if a.relationExists(q.Schema, q.Name) {
@@ -26,15 +27,16 @@ func (a applier) createTable(cs *pg_query.CreateStmt) error {
 		return fmt.Errorf("relation %q already exists", q)
 	}
 	t := &Table{Schema: q.Schema, Name: q.Name}
+	inherited, err := a.parentColumns(t, cs)
+	if err != nil {
+		return err
+	}
 	a.m.Tables = append(a.m.Tables, t)
 	var cons []columnConstraint
 	for _, elt := range cs.TableElts {
 		switch e := elt.Node.(type) {
 		case *pg_query.Node_ColumnDef:
-			if t.Column(e.ColumnDef.Colname) != nil {
-				return fmt.Errorf("column %q specified more than once", e.ColumnDef.Colname)
-			}
-			colCons, err := a.addColumn(t, e.ColumnDef)
+			colCons, err := a.tableColumn(t, e.ColumnDef, inherited)
 			if err != nil {
 				return err
 			}
@@ -48,7 +50,10 @@ func (a applier) createTable(cs *pg_query.CreateStmt) error {
 			cons = append(cons, columnConstraint{con: con})
 		}
 	}
-	return a.addConstraints(t, cons)
+	if err := a.addConstraints(t, cons); err != nil {
+		return err
+	}
+	return a.partitionBy(t, cs.Partspec)
 }
 
 // addConstraints adds constraints in the order PostgreSQL creates them:
@@ -82,6 +87,18 @@ func (a applier) addColumn(t *Table, cd *pg_query.ColumnDef) ([]columnConstraint
 	case "smallserial", "serial", "bigserial", "serial2", "serial4", "serial8":
 		col.NotNull = true
 	}
+	rest, err := a.columnOptions(col, cd)
+	if err != nil {
+		return nil, err
+	}
+	t.Columns = append(t.Columns, col)
+	return rest, nil
+}
+
+// columnOptions applies what a column definition says beyond its type
+// (default, NOT NULL, identity, generation) to col and returns its inline
+// constraints that need the whole table (keys, references, checks).
+func (a applier) columnOptions(col *Column, cd *pg_query.ColumnDef) ([]columnConstraint, error) {
 	if cd.RawDefault != nil {
 		d, err := a.expr(cd.RawDefault)
 		if err != nil {
@@ -119,7 +136,6 @@ func (a applier) addColumn(t *Table, cd *pg_query.ColumnDef) ([]columnConstraint
 			rest = append(rest, columnConstraint{con: con, column: cd.Colname})
 		}
 	}
-	t.Columns = append(t.Columns, col)
 	return rest, nil
 }
 

@@ -30,13 +30,7 @@ func TestApply(t *testing.T) {
 		"  fk orders_customer_id_fkey (customer_id) -> customers (id) on delete cascade",
 		"index orders_status_idx on orders btree (status)",
 	)
-	tests := []struct {
-		name  string
-		setup string // applied first; baseSchema when empty
-		stmt  string
-		want  string // dump after the statement; base when err is set
-		err   string // substring of the expected error
-	}{
+	tests := []applyCase{
 		// CREATE TABLE
 		{
 			name:  "create table with column and table constraints",
@@ -389,11 +383,27 @@ func TestApply(t *testing.T) {
 			want: base,
 		},
 	}
+	checkApply(t, baseSchema, tests)
+}
+
+// applyCase is a statement replayed onto a model and the model it leaves.
+type applyCase struct {
+	name  string
+	setup string // applied first; the test's default setup when empty
+	stmt  string
+	want  string // dump after the statement; ignored when err is set
+	err   string // substring of the expected error
+}
+
+// checkApply runs the cases: a failing statement must return an
+// *ApplyError and leave the model as it was.
+func checkApply(t *testing.T, defaultSetup string, tests []applyCase) {
+	t.Helper()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			setup := tt.setup
 			if setup == "" {
-				setup = baseSchema
+				setup = defaultSetup
 			}
 			m := mustBuild(t, setup)
 			before := dump(m)

@@ -45,6 +45,13 @@ func (t *Table) clone() *Table {
 	for i := range c.Checks {
 		c.Checks[i].refs = slices.Clone(c.Checks[i].refs)
 	}
+	if t.PartitionBy != nil {
+		p := *t.PartitionBy
+		p.Keys = slices.Clone(p.Keys)
+		p.refs = slices.Clone(p.refs)
+		c.PartitionBy = &p
+	}
+	c.Inherits = slices.Clone(t.Inherits)
 	return &c
 }
 

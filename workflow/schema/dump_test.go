@@ -17,6 +17,19 @@ func dump(m *Model) string {
 	}
 	for _, t := range m.Tables {
 		fmt.Fprintf(&b, "table %s\n", t)
+		if t.IsPartition() {
+			fmt.Fprintf(&b, "  partition of %s %s\n", t.PartitionOf, t.PartitionBound)
+		}
+		if len(t.Inherits) > 0 {
+			names := make([]string, len(t.Inherits))
+			for i, p := range t.Inherits {
+				names[i] = p.String()
+			}
+			fmt.Fprintf(&b, "  inherits %s\n", strings.Join(names, ", "))
+		}
+		if t.Partitioned() {
+			fmt.Fprintf(&b, "  partition by %s\n", t.PartitionBy)
+		}
 		for _, c := range t.Columns {
 			line := "  " + c.Name + " " + c.Type
 			if c.NotNull {

@@ -63,6 +63,20 @@ type Table struct {
 	Uniques     []Unique
 	ForeignKeys []ForeignKey
 	Checks      []Check
+	// PartitionBy is the partitioning of a partitioned table (PARTITION BY);
+	// nil for a table that is not partitioned.
+	PartitionBy *PartitionBy
+	// PartitionOf is the parent of a partition (PARTITION OF, ATTACH
+	// PARTITION); the zero name for a table that is not a partition.
+	PartitionOf QualifiedName
+	// PartitionBound is a partition's bound as SQL, as written after the
+	// parent's name: "FOR VALUES FROM ('2025-01-01') TO ('2026-01-01')",
+	// "FOR VALUES IN ('eu', 'uk')", "FOR VALUES WITH (MODULUS 4, REMAINDER 0)"
+	// or "DEFAULT"; empty for a table that is not a partition.
+	PartitionBound string
+	// Inherits lists the parents of a table that inherits from others
+	// (INHERITS, ALTER TABLE ... INHERIT), in order.
+	Inherits []QualifiedName
 }
 
 // QualifiedName returns the table's name with its schema as written.

@@ -32,7 +32,7 @@ func attachPartitionWithoutCheck() rule.Rule {
 			if c.CreatedHere(child.String()) {
 				return nil
 			}
-			b := boundOf(c, pc.Bound, parent, partitionsOf(c.EarlierOn(parent.String()), parent).keys)
+			b := boundOf(c, pc.Bound, parent, partitioningOf(c, parent).keys)
 			if b.provenBy(c.Table(child.String())) {
 				return nil
 			}
@@ -57,6 +57,13 @@ func attachPartitionWithoutCheck() rule.Rule {
 			{Name: "hash partition",
 				Baseline: "CREATE TABLE accounts_1 (id bigint);",
 				SQL:      "ALTER TABLE accounts ATTACH PARTITION accounts_1 FOR VALUES WITH (MODULUS 4, REMAINDER 1);", Fires: true},
+			{Name: "hash partition, key from the baseline",
+				Baseline: "CREATE TABLE accounts (id bigint) PARTITION BY HASH (id);\nCREATE TABLE accounts_1 (id bigint);",
+				SQL:      "ALTER TABLE accounts ATTACH PARTITION accounts_1 FOR VALUES WITH (MODULUS 4, REMAINDER 1);", Fires: true},
+			{Name: "range partition on two keys from the baseline",
+				Baseline: "CREATE TABLE metrics (at date NOT NULL, host text NOT NULL, v float8) PARTITION BY RANGE (at, host);\n" +
+					"CREATE TABLE metrics_2024 (at date NOT NULL, host text NOT NULL, v float8);",
+				SQL: "ALTER TABLE metrics ATTACH PARTITION metrics_2024 FOR VALUES FROM ('2024-01-01', MINVALUE) TO ('2025-01-01', MINVALUE);", Fires: true},
 			{Name: "check added NOT VALID but never validated",
 				Baseline: "CREATE TABLE events (id bigint, at date NOT NULL) PARTITION BY RANGE (at);\nCREATE TABLE events_2024 (id bigint, at date NOT NULL);",
 				SQL: "ALTER TABLE events_2024 ADD CONSTRAINT events_2024_bound CHECK (at >= '2024-01-01' AND at < '2025-01-01') NOT VALID;\n" +
@@ -72,6 +79,10 @@ func attachPartitionWithoutCheck() rule.Rule {
 			{Name: "partition created in the same change",
 				Baseline: "CREATE TABLE events (id bigint, at date NOT NULL) PARTITION BY RANGE (at);",
 				SQL:      "CREATE TABLE events_2025 (id bigint, at date NOT NULL);\nALTER TABLE events ATTACH PARTITION events_2025 FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');"},
+			{Name: "bound proven by a validated hash check in the baseline",
+				Baseline: "CREATE TABLE accounts (id bigint) PARTITION BY HASH (id);\n" +
+					"CREATE TABLE accounts_1 (id bigint CHECK (satisfies_hash_partition('accounts'::regclass, 4, 1, id)));",
+				SQL: "ALTER TABLE accounts ATTACH PARTITION accounts_1 FOR VALUES WITH (MODULUS 4, REMAINDER 1);"},
 			{Name: "default partition is not judged",
 				Baseline: "CREATE TABLE events_other (id bigint, at date NOT NULL);",
 				SQL:      "ALTER TABLE events ATTACH PARTITION events_other DEFAULT;"},
@@ -92,7 +103,7 @@ type bound struct {
 }
 
 // boundOf builds the CHECK for a bound from the partition key columns (a
-// placeholder when the file does not show them).
+// placeholder when neither the model nor the file knows them).
 func boundOf(c *rule.Context, spec *pg_query.PartitionBoundSpec, parent schema.QualifiedName, keys []string) bound {
 	n := max(1, len(spec.Lowerdatums)) // list and hash bounds do not say how many keys there are
 	b := bound{keysKnown: len(keys) > 0}

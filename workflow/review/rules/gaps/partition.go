@@ -7,16 +7,32 @@ import (
 	"github.com/pgrollout/pgrollout/workflow/schema"
 )
 
-// partitioning is what the file says about one partitioned table: the model
-// does not track partitioning, so it is read from the statements.
+// partitioning is what is known of one partitioned table.
 type partitioning struct {
-	// known is set when the file shows that the table is partitioned.
+	// known is set when the table is known to be partitioned.
 	known bool
-	// keys are the partition key columns of a PARTITION BY the file holds
-	// ("" for an expression key); nil when the file does not create it.
+	// keys are the partition key columns ("" for an expression key); nil
+	// when the PARTITION BY is not known.
 	keys []string
-	// partitions lists the partitions the file creates or attaches.
+	// partitions lists the table's known partitions.
 	partitions []schema.QualifiedName
+}
+
+// partitioningOf says what is known of a table's partitioning when the
+// statement runs: the model's, which holds the baseline and the statements
+// before this one, or, when the model does not hold the table as
+// partitioned, what the earlier statements of the file show (they may
+// partition a table the baseline has as a plain one, or lacks).
+func partitioningOf(c *rule.Context, parent schema.QualifiedName) partitioning {
+	t := c.Table(parent.String())
+	if t == nil || !t.Partitioned() {
+		return partitionsOf(c.EarlierOn(parent.String()), parent)
+	}
+	p := partitioning{known: true, keys: t.PartitionBy.Columns()}
+	for _, part := range c.Model.PartitionsOf(t) {
+		p.partitions = append(p.partitions, part.QualifiedName())
+	}
+	return p
 }
 
 // partitionsOf reads what the statements say about the table: a CREATE TABLE

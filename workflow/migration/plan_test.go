@@ -1,0 +1,186 @@
+package migration
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/pgrollout/pgrollout/workflow/review"
+	"github.com/pgrollout/pgrollout/workflow/schema"
+)
+
+// planBase is the schema the plan cases change.
+const planBase = `CREATE TYPE order_state AS ENUM ('new', 'paid');
+CREATE TABLE customers (id bigint PRIMARY KEY, email text);
+CREATE TABLE orders (
+  id bigint PRIMARY KEY,
+  customer_id bigint,
+  status text,
+  note varchar(20),
+  total numeric(10,2),
+  CONSTRAINT orders_total_check CHECK (total >= 0)
+);
+CREATE INDEX orders_status_idx ON orders (status);
+CREATE TABLE audit (at timestamptz, message text);
+ALTER TABLE orders ADD CONSTRAINT orders_status_nn CHECK (status IS NOT NULL);
+`
+
+// summary renders a step in one line: phase, transaction, flags and the
+// first line of its SQL.
+func summary(s Step) string {
+	tx := "tx"
+	if !s.Transactional {
+		tx = "notx"
+	}
+	flags := ""
+	if s.Unsafe {
+		flags += " UNSAFE"
+	}
+	if s.Irreversible {
+		flags += " IRREVERSIBLE"
+	}
+	first, _, _ := strings.Cut(s.SQL, "\n")
+	return fmt.Sprintf("%s %s%s: %s", s.Phase, tx, flags, first)
+}
+
+func TestBuild(t *testing.T) {
+	tests := []struct {
+		name, sql string
+		pg        int
+		want      []string // summaries of the steps, deploy checkpoint left out
+		rollback  []string // rollbacks in step order ("" for none)
+	}{
+		{name: "index on an existing table is built concurrently",
+			sql:      "CREATE INDEX orders_customer_idx ON orders (customer_id);",
+			want:     []string{"pre-deploy notx: CREATE INDEX CONCURRENTLY IF NOT EXISTS orders_customer_idx ON orders USING btree (customer_id);"},
+			rollback: []string{"DROP INDEX CONCURRENTLY IF EXISTS orders_customer_idx;"}},
+		{name: "index on a new table stays plain",
+			sql: "CREATE TABLE refunds (id bigint PRIMARY KEY, order_id bigint);\nCREATE INDEX refunds_order_idx ON refunds (order_id);",
+			want: []string{"pre-deploy tx: CREATE TABLE refunds (id bigint PRIMARY KEY, order_id bigint);",
+				"pre-deploy tx: CREATE INDEX refunds_order_idx ON refunds (order_id);"},
+			rollback: []string{"DROP TABLE IF EXISTS refunds;", "DROP INDEX CONCURRENTLY IF EXISTS refunds_order_idx;"}},
+		{name: "unnamed index gets PostgreSQL's name",
+			sql:  "CREATE INDEX ON orders (customer_id, status);",
+			want: []string{"pre-deploy notx: CREATE INDEX CONCURRENTLY IF NOT EXISTS orders_customer_id_status_idx ON orders USING btree (customer_id, status);"}},
+		{name: "foreign key NOT VALID then validated after the deploy",
+			sql: "ALTER TABLE orders ADD CONSTRAINT orders_customer_fk FOREIGN KEY (customer_id) REFERENCES customers (id);",
+			want: []string{"pre-deploy tx: ALTER TABLE orders ADD CONSTRAINT orders_customer_fk FOREIGN KEY (customer_id) REFERENCES customers (id) NOT VALID;",
+				"post-deploy tx: ALTER TABLE orders VALIDATE CONSTRAINT orders_customer_fk;"},
+			rollback: []string{"ALTER TABLE orders DROP CONSTRAINT IF EXISTS orders_customer_fk;", ""}},
+		{name: "foreign key already NOT VALID is kept",
+			sql:  "ALTER TABLE orders ADD CONSTRAINT orders_customer_fk FOREIGN KEY (customer_id) REFERENCES customers (id) NOT VALID;",
+			want: []string{"pre-deploy tx: ALTER TABLE orders ADD CONSTRAINT orders_customer_fk FOREIGN KEY (customer_id) REFERENCES customers (id) NOT VALID;"}},
+		{name: "unnamed check gets PostgreSQL's name",
+			sql: "ALTER TABLE orders ADD CHECK (total < 1000000);",
+			want: []string{"pre-deploy tx: ALTER TABLE orders ADD CONSTRAINT orders_total_check1 CHECK (total < 1000000) NOT VALID;",
+				"post-deploy tx: ALTER TABLE orders VALIDATE CONSTRAINT orders_total_check1;"}},
+		{name: "SET NOT NULL through a validated check",
+			sql: "ALTER TABLE orders ALTER COLUMN note SET NOT NULL;",
+			want: []string{"post-deploy tx: ALTER TABLE orders ADD CONSTRAINT orders_note_not_null CHECK (note IS NOT NULL) NOT VALID;",
+				"post-deploy tx: ALTER TABLE orders VALIDATE CONSTRAINT orders_note_not_null;",
+				"post-deploy tx: ALTER TABLE orders ALTER COLUMN note SET NOT NULL;",
+				"post-deploy tx: ALTER TABLE orders DROP CONSTRAINT IF EXISTS orders_note_not_null;"},
+			rollback: []string{"ALTER TABLE orders DROP CONSTRAINT IF EXISTS orders_note_not_null;", "", "ALTER TABLE orders ALTER COLUMN note DROP NOT NULL;", ""}},
+		{name: "SET NOT NULL already proven by a check is kept",
+			sql:  "ALTER TABLE orders ALTER COLUMN status SET NOT NULL;",
+			want: []string{"post-deploy tx: ALTER TABLE orders ALTER COLUMN status SET NOT NULL;"}},
+		{name: "SET NOT NULL before PostgreSQL 12 has no online form",
+			sql: "ALTER TABLE orders ALTER COLUMN note SET NOT NULL;", pg: 11,
+			want: []string{"post-deploy tx UNSAFE: ALTER TABLE orders ALTER COLUMN note SET NOT NULL;"}},
+		{name: "unique constraint from an index built concurrently",
+			sql: "ALTER TABLE customers ADD CONSTRAINT customers_email_key UNIQUE (email);",
+			want: []string{"pre-deploy notx: CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS customers_email_key ON customers (email);",
+				"pre-deploy tx: ALTER TABLE customers ADD CONSTRAINT customers_email_key UNIQUE USING INDEX customers_email_key;"},
+			rollback: []string{"DROP INDEX CONCURRENTLY IF EXISTS customers_email_key;", "ALTER TABLE customers DROP CONSTRAINT IF EXISTS customers_email_key;"}},
+		{name: "volatile default: nullable column, default for new rows, batched backfill",
+			sql: "ALTER TABLE orders ADD COLUMN public_id uuid NOT NULL DEFAULT gen_random_uuid();",
+			want: []string{"pre-deploy tx: ALTER TABLE orders ADD COLUMN IF NOT EXISTS public_id uuid;",
+				"pre-deploy tx: ALTER TABLE orders ALTER COLUMN public_id SET DEFAULT gen_random_uuid();",
+				"backfill notx: DO $$",
+				"post-deploy tx: ALTER TABLE orders ADD CONSTRAINT orders_public_id_not_null CHECK (public_id IS NOT NULL) NOT VALID;",
+				"post-deploy tx: ALTER TABLE orders VALIDATE CONSTRAINT orders_public_id_not_null;",
+				"post-deploy tx: ALTER TABLE orders ALTER COLUMN public_id SET NOT NULL;",
+				"post-deploy tx: ALTER TABLE orders DROP CONSTRAINT IF EXISTS orders_public_id_not_null;"}},
+		{name: "constant default is only a catalog change",
+			sql:  "ALTER TABLE orders ADD COLUMN channel text NOT NULL DEFAULT 'web';",
+			want: []string{"pre-deploy tx: ALTER TABLE orders ADD COLUMN channel text NOT NULL DEFAULT 'web';"}},
+		{name: "inline check and reference on a new column",
+			sql: "ALTER TABLE orders ADD COLUMN referrer_id bigint REFERENCES customers (id) CHECK (referrer_id > 0);",
+			want: []string{"pre-deploy tx: ALTER TABLE orders ADD COLUMN IF NOT EXISTS referrer_id bigint;",
+				"pre-deploy tx: ALTER TABLE orders ADD CONSTRAINT orders_referrer_id_fkey FOREIGN KEY (referrer_id) REFERENCES customers (id) NOT VALID;",
+				"pre-deploy tx: ALTER TABLE orders ADD CONSTRAINT orders_referrer_id_check CHECK (referrer_id > 0) NOT VALID;",
+				"post-deploy tx: ALTER TABLE orders VALIDATE CONSTRAINT orders_referrer_id_fkey;",
+				"post-deploy tx: ALTER TABLE orders VALIDATE CONSTRAINT orders_referrer_id_check;"}},
+		{name: "several subcommands become steps of their own",
+			sql: "ALTER TABLE orders ADD COLUMN channel text, ALTER COLUMN note TYPE text;",
+			want: []string{"pre-deploy tx: ALTER TABLE orders ADD COLUMN channel text;",
+				"pre-deploy tx: ALTER TABLE orders ALTER COLUMN note TYPE text;"},
+			rollback: []string{"ALTER TABLE orders DROP COLUMN IF EXISTS channel;", "ALTER TABLE orders ALTER COLUMN note TYPE varchar(20) USING note::varchar(20);"}},
+		{name: "a rewriting type change has no online form",
+			sql:  "ALTER TABLE orders ALTER COLUMN total TYPE bigint;",
+			want: []string{"pre-deploy tx UNSAFE: ALTER TABLE orders ALTER COLUMN total TYPE bigint;"}},
+		{name: "exclusion constraint on an existing table",
+			sql:  "ALTER TABLE orders ADD CONSTRAINT orders_no_overlap EXCLUDE USING gist (customer_id WITH =);",
+			want: []string{"pre-deploy tx UNSAFE: ALTER TABLE orders ADD CONSTRAINT orders_no_overlap EXCLUDE USING gist (customer_id WITH =);"}},
+		{name: "drop index concurrently after the deploy, rebuilt on rollback",
+			sql:      "DROP INDEX orders_status_idx;",
+			want:     []string{"post-deploy notx: DROP INDEX CONCURRENTLY IF EXISTS orders_status_idx;"},
+			rollback: []string{"CREATE INDEX CONCURRENTLY IF NOT EXISTS orders_status_idx ON orders USING btree (status);"}},
+		{name: "drop column is irreversible",
+			sql:  "ALTER TABLE orders DROP COLUMN note;",
+			want: []string{"post-deploy tx IRREVERSIBLE: ALTER TABLE orders DROP COLUMN note;"}},
+		{name: "drop table is irreversible",
+			sql:  "DROP TABLE audit;",
+			want: []string{"post-deploy tx IRREVERSIBLE: DROP TABLE audit;"}},
+		{name: "unbounded update runs in batches",
+			sql:  "UPDATE orders SET note = NULL;",
+			want: []string{"backfill notx IRREVERSIBLE: DO $$"}},
+		{name: "update with a volatile value cannot be batched",
+			sql:  "UPDATE orders SET note = random()::text;",
+			want: []string{"backfill tx UNSAFE IRREVERSIBLE: UPDATE orders SET note = random()::text;"}},
+		{name: "delete on a table without a key batches by ctid",
+			sql:  "DELETE FROM audit WHERE at < now() - interval '1 year';",
+			want: []string{"backfill notx IRREVERSIBLE: DO $$"}},
+		{name: "enum value cannot be removed",
+			sql:  "ALTER TYPE order_state ADD VALUE 'refunded' AFTER 'paid';",
+			want: []string{"pre-deploy tx IRREVERSIBLE: ALTER TYPE order_state ADD VALUE 'refunded' AFTER 'paid';"}},
+		{name: "rename breaks deployed code",
+			sql:      "ALTER TABLE orders RENAME COLUMN note TO notes;",
+			want:     []string{"pre-deploy tx UNSAFE: ALTER TABLE orders RENAME COLUMN note TO notes;"},
+			rollback: []string{"ALTER TABLE orders RENAME COLUMN notes TO note;"}},
+		{name: "transaction control and timeouts are the package's job",
+			sql:  "BEGIN;\nSET lock_timeout = '2s';\nALTER TABLE orders ADD COLUMN channel text;\nCOMMIT;",
+			want: []string{"pre-deploy tx: ALTER TABLE orders ADD COLUMN channel text;"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := Build([]review.Source{{Name: "002_change.sql", Text: tt.sql}}, Options{PGVersion: tt.pg, Baseline: []review.Source{{Name: "base.sql", Text: planBase}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got, rollbacks []string
+			for _, s := range p.Steps {
+				if s.Phase == PhaseDeploy {
+					continue
+				}
+				got = append(got, summary(s))
+				rollbacks = append(rollbacks, s.Rollback)
+				if _, err := schema.Split("step", s.SQL); err != nil {
+					t.Errorf("step %d does not parse: %v", s.N, err)
+				}
+				if _, err := schema.Split("rollback", s.Rollback); err != nil {
+					t.Errorf("rollback of step %d does not parse: %v", s.N, err)
+				}
+				if s.Irreversible && s.Recovery == "" {
+					t.Errorf("irreversible step %d without a recovery path", s.N)
+				}
+			}
+			if strings.Join(got, "\n") != strings.Join(tt.want, "\n") {
+				t.Errorf("steps:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tt.want, "\n"))
+			}
+			if tt.rollback != nil && strings.Join(rollbacks, "\n") != strings.Join(tt.rollback, "\n") {
+				t.Errorf("rollbacks:\n%s\nwant:\n%s", strings.Join(rollbacks, "\n"), strings.Join(tt.rollback, "\n"))
+			}
+		})
+	}
+}
