@@ -92,6 +92,9 @@ func deparseExpr(n *pg_query.Node, version int32) (string, error) {
 	if n == nil {
 		return "", nil
 	}
+	if s, ok := simpleExpr(n); ok {
+		return s, nil
+	}
 	if version == 0 {
 		tree, err := pg_query.Parse("")
 		if err != nil {
@@ -109,6 +112,63 @@ func deparseExpr(n *pg_query.Node, version int32) (string, error) {
 		return "", fmt.Errorf("deparse expression: %w", err)
 	}
 	return strings.TrimPrefix(s, "SELECT "), nil
+}
+
+// simpleExpr renders the commonest defaults (a constant, a function call
+// without arguments such as now()) exactly as the deparser does, without
+// its round trip through C; ok is false for anything else.
+func simpleExpr(n *pg_query.Node) (string, bool) {
+	switch x := n.GetNode().(type) {
+	case *pg_query.Node_AConst:
+		c := x.AConst
+		switch v := c.GetVal().(type) {
+		case *pg_query.A_Const_Ival:
+			return strconv.Itoa(int(v.Ival.GetIval())), true
+		case *pg_query.A_Const_Boolval:
+			return strconv.FormatBool(v.Boolval.GetBoolval()), true
+		case *pg_query.A_Const_Sval:
+			sv := v.Sval.GetSval()
+			if strings.ContainsAny(sv, `'\`) {
+				return "", false
+			}
+			return "'" + sv + "'", true
+		}
+		if c.GetIsnull() {
+			return "NULL", true
+		}
+	case *pg_query.Node_FuncCall:
+		f := x.FuncCall
+		if len(f.Args) > 0 || f.AggStar || f.AggDistinct || f.FuncVariadic || f.Over != nil || f.AggFilter != nil ||
+			len(f.AggOrder) > 0 || f.AggWithinGroup || len(f.Funcname) != 1 {
+			return "", false
+		}
+		name := f.Funcname[0].GetString_().GetSval()
+		if !simpleName(name) {
+			return "", false
+		}
+		return name + "()", true
+	}
+	return "", false
+}
+
+// simpleName reports whether a function name deparses bare: lower-case
+// letters, digits and underscores, and not a keyword.
+func simpleName(s string) bool {
+	if s == "" || (s[0] >= '0' && s[0] <= '9') {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c == '_' || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
+			return false
+		}
+	}
+	switch s {
+	case "now", "gen_random_uuid", "clock_timestamp", "random", "uuid_generate_v4", "statement_timestamp",
+		"transaction_timestamp", "timeofday", "txid_current", "pg_backend_pid", "version", "inet_client_addr":
+		return true
+	}
+	return false
 }
 
 // stringList returns the values of a list of String nodes (column lists).

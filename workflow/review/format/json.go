@@ -1,6 +1,7 @@
 package format
 
 import (
+	"bufio"
 	"encoding/json"
 	"io"
 
@@ -27,18 +28,32 @@ type jsonFinding struct {
 	Key       string `json:"key"`
 }
 
-// writeJSON writes one array holding every finding.
+// writeJSON writes one array holding every finding, one element at a time
+// so a long review never holds its whole output in memory.
 func writeJSON(w io.Writer, res review.Result) error {
-	out := make([]jsonFinding, 0, len(res.Findings))
-	for _, f := range res.Findings {
-		out = append(out, jsonFinding{
+	if len(res.Findings) == 0 {
+		_, err := io.WriteString(w, "[]\n")
+		return err
+	}
+	bw := bufio.NewWriter(w)
+	bw.WriteString("[\n")
+	for i, f := range res.Findings {
+		b, err := json.MarshalIndent(jsonFinding{
 			Rule: f.Rule, Severity: string(f.Severity), File: f.Pos.File,
 			Line: f.Pos.Line, Column: f.Pos.Column, EndLine: f.End.Line, EndColumn: f.End.Column,
 			Message: f.Message, Help: f.Help, Lock: f.Lock, Rewrite: f.Rewrite, Scan: f.Scan,
 			SafeSQL: f.SafeSQL, Object: f.Object, Statement: f.Statement, Key: f.Key,
-		})
+		}, "  ", "  ")
+		if err != nil {
+			return err
+		}
+		bw.WriteString("  ")
+		bw.Write(b)
+		if i < len(res.Findings)-1 {
+			bw.WriteString(",")
+		}
+		bw.WriteString("\n")
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(out)
+	bw.WriteString("]\n")
+	return bw.Flush()
 }
