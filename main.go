@@ -24,6 +24,8 @@ import (
 	"github.com/pgrollout/pgrollout/ui"
 	"github.com/pgrollout/pgrollout/workflow"
 	"github.com/pgrollout/pgrollout/workflow/inputs"
+	"github.com/pgrollout/pgrollout/workflow/migration"
+	"github.com/pgrollout/pgrollout/workflow/migration/layout"
 	"github.com/pgrollout/pgrollout/workflow/report"
 	"github.com/pgrollout/pgrollout/workflow/review"
 	"github.com/pgrollout/pgrollout/workflow/review/config"
@@ -93,7 +95,7 @@ Run without a command to open the terminal app on your store.`,
 	}
 	root.PersistentFlags().StringVar(&g.storePath, "store", "", "store file (default $XDG_DATA_HOME/pgrollout/pgrollout.db or ~/.local/share/pgrollout/pgrollout.db)")
 	root.PersistentFlags().BoolVar(&g.noColor, "no-color", false, "plain output without colours (also NO_COLOR)")
-	root.AddCommand(newDemoCmd(g), newExportCmd(g), newProjectsCmd(g), newReviewCmd(), newRulesCmd())
+	root.AddCommand(newDemoCmd(g), newExportCmd(g), newPlanCmd(), newProjectsCmd(g), newReviewCmd(), newRulesCmd())
 	return root
 }
 
@@ -352,8 +354,10 @@ a syntax error.`,
 			}
 			// The parse trees of a long migration stay live for the whole review;
 			// collecting at half the default growth keeps the peak ~40% lower
-			// for a few percent of time (bench/review.sh measures both).
+			// for a few percent of time (bench/review.sh measures both); the
+			// soft limit makes the collector work harder near 160 MiB.
 			debug.SetGCPercent(50)
+			debug.SetMemoryLimit(160 << 20)
 			res, err := review.Review(files, o)
 			if err != nil {
 				return exitError{2, err}
@@ -380,6 +384,99 @@ a syntax error.`,
 	cmd.Flags().StringSliceVar(&exclude, "exclude", nil, "rule ids not to run (comma-separated)")
 	cmd.Flags().StringSliceVar(&include, "include", nil, "opt-in rule ids to run as well (comma-separated)")
 	cmd.Flags().StringVar(&failOn, "fail-on", "warning", "lowest severity that makes the exit status 1: warning or error")
+	return cmd
+}
+
+func newPlanCmd() *cobra.Command {
+	var (
+		layoutName string
+		baselines  []string
+		pgVersion  int
+		batchSize  int
+		force      bool
+		out        string
+	)
+	cmd := &cobra.Command{
+		Use:   "plan [flags] --out DIR FILE...",
+		Short: "Write a rollout package: the change as online steps, rollback, lock-risk checklist and deployment order",
+		Long: `Plan parses the change (the FILEs in order, "-" for standard input) against the
+baseline and turns it into ordered steps: online forms of risky statements
+(CONCURRENTLY, NOT VALID + VALIDATE, batched backfills), pre-deploy, deploy,
+backfill and post-deploy phases, each step with its locks, timeouts, retry note
+and inverse. It writes the package into DIR in your migration tool's layout:
+
+  plain           one psql file per phase: 001_NAME.sql, 002_NAME_backfill.sql ...
+  golang-migrate  NNN_NAME.up.sql / NNN_NAME.down.sql pairs
+  sqitch          sqitch.plan with deploy/, revert/ and verify/ scripts
+  flyway          V<n>__NAME.sql / U<n>__NAME.sql, with .sql.conf where needed
+
+and in every layout rollback.sql, lock-risk-checklist.md, deployment-order.md
+and plan.json. Start with deployment-order.md.
+
+pg_version, and the runner as the default layout, come from .pgrollout.toml
+when set; flags override it.
+
+Exit status: 0 written, 1 the package could not be written (a file exists:
+use --force), 2 unreadable input, a syntax error or a bad flag.`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := config.Find(".")
+			if err != nil {
+				return exitError{2, err}
+			}
+			o := migration.Options{PGVersion: cfg.PGVersion, BatchSize: batchSize}
+			if cmd.Flags().Changed("pg-version") {
+				o.PGVersion = pgVersion
+			}
+			if batchSize < 1 {
+				return exitError{2, fmt.Errorf("--batch-size takes a positive number of rows, not %d", batchSize)}
+			}
+			if !cmd.Flags().Changed("layout") {
+				if l, err := layout.Parse(cfg.Runner); err == nil {
+					layoutName = string(l)
+				}
+			}
+			l, err := layout.Parse(layoutName)
+			if err != nil {
+				return exitError{2, err}
+			}
+			if o.Baseline, err = readSources(cmd.InOrStdin(), baselines); err != nil {
+				return exitError{2, err}
+			}
+			files, err := readSources(cmd.InOrStdin(), args)
+			if err != nil {
+				return exitError{2, err}
+			}
+			p, err := migration.Build(files, o)
+			if err != nil {
+				return exitError{2, err}
+			}
+			pkg, err := layout.Files(p, l, layout.Options{Planned: time.Now().UTC()})
+			if err != nil {
+				return err
+			}
+			if err := layout.Write(out, pkg, force); errors.Is(err, layout.ErrExists) {
+				return fmt.Errorf("%w; use --force to overwrite", err)
+			} else if err != nil {
+				return err
+			}
+			w := cmd.OutOrStdout()
+			fmt.Fprintf(w, "%s: %s\n", p.Name, layout.Summary(p))
+			fmt.Fprintf(w, "wrote %d files (%s layout) to %s:\n", len(pkg), l, out)
+			for _, f := range pkg {
+				fmt.Fprintf(w, "  %s\n", filepath.Join(out, filepath.FromSlash(f.Name)))
+			}
+			fmt.Fprintf(w, "start with %s\n", filepath.Join(out, "deployment-order.md"))
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&layoutName, "layout", string(layout.Plain), "package layout: plain, golang-migrate, sqitch, flyway")
+	cmd.Flags().StringArrayVar(&baselines, "baseline", nil, "schema dump or earlier migrations replayed first (repeatable)")
+	cmd.Flags().IntVar(&pgVersion, "pg-version", review.DefaultPGVersion, "target PostgreSQL major version")
+	cmd.Flags().IntVar(&batchSize, "batch-size", 1000, "rows per batch of a backfill")
+	cmd.Flags().BoolVar(&force, "force", false, "overwrite files that already exist")
+	cmd.Flags().StringVar(&out, "out", "", "folder to write the package to")
+	_ = cmd.MarkFlagRequired("out")
 	return cmd
 }
 

@@ -43,6 +43,11 @@ func TestExportSample(t *testing.T) {
 			t.Errorf("%s lacks the result line", f)
 		}
 	}
+	for _, f := range []string{"001_checkout_core.sql", "002_checkout_core_backfill.sql", "rollback.sql", "deployment-order.md"} {
+		if _, err := os.Stat(filepath.Join(dir, "migration", f)); err != nil {
+			t.Errorf("the export lacks the rollout package: %v", err)
+		}
+	}
 	if _, err := runCLI(t, "export", "--sample", "--out", dir); err == nil || !strings.Contains(err.Error(), "already exists; use --force") {
 		t.Errorf("second export: %v", err)
 	}
@@ -231,5 +236,68 @@ func TestReviewStdinAndConfig(t *testing.T) {
 	}
 	if _, err := runCLI(t, "review", "-"); exitCode(err) != 2 || !strings.Contains(err.Error(), "liquibase") {
 		t.Errorf("bad runner in config: %v", err)
+	}
+}
+
+func TestPlan(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "pkg")
+	args := []string{"plan", "--baseline", "sample/checkout/schema.sql", "--out", out, "sample/checkout/migrations/001_checkout_core.sql"}
+	got, err := runCLI(t, args...)
+	if err != nil {
+		t.Fatalf("plan: %v\n%s", err, got)
+	}
+	for _, want := range []string{
+		"checkout_core: 10 steps (7 pre-deploy, 2 backfill, 1 post-deploy); 0 unsafe, 2 irreversible",
+		"wrote 7 files (plain layout)",
+		filepath.Join(out, "001_checkout_core.sql"),
+		filepath.Join(out, "003_checkout_core_post_deploy.sql"),
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("output lacks %q:\n%s", want, got)
+		}
+	}
+	for _, f := range []string{"001_checkout_core.sql", "002_checkout_core_backfill.sql", "rollback.sql", "lock-risk-checklist.md", "deployment-order.md", "plan.json"} {
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+			t.Error(err)
+		}
+	}
+	if _, err := runCLI(t, args...); exitCode(err) != 1 || !strings.Contains(err.Error(), "already exists; use --force") {
+		t.Errorf("second plan: %v", err)
+	}
+	if _, err := runCLI(t, append([]string{"plan", "--force"}, args[1:]...)...); err != nil {
+		t.Errorf("plan --force: %v", err)
+	}
+
+	broken := filepath.Join(dir, "broken.sql")
+	if err := os.WriteFile(broken, []byte("SELECT 1;\n\nALTER TABLE orders ADD COLUMN;\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name string
+		args []string
+		msg  string
+	}{
+		{"syntax error", []string{"plan", "--out", filepath.Join(dir, "x"), broken}, "broken.sql:3:"},
+		{"missing file", []string{"plan", "--out", filepath.Join(dir, "x"), filepath.Join(dir, "nope.sql")}, "nope.sql"},
+		{"bad layout", []string{"plan", "--layout", "liquibase", "--out", filepath.Join(dir, "x"), broken}, "liquibase"},
+		{"bad batch size", []string{"plan", "--batch-size", "0", "--out", filepath.Join(dir, "x"), broken}, "--batch-size"},
+	} {
+		if _, err := runCLI(t, tt.args...); exitCode(err) != 2 || !strings.Contains(err.Error(), tt.msg) {
+			t.Errorf("%s: exit %d, %v; want 2 and %q", tt.name, exitCode(err), err, tt.msg)
+		}
+	}
+
+	// Standard input, another layout.
+	cmd := newRootCmd()
+	var buf bytes.Buffer
+	cmd.SetOut(&buf)
+	cmd.SetIn(strings.NewReader("CREATE INDEX orders_customer_idx ON orders (customer_id);\n"))
+	cmd.SetArgs([]string{"plan", "--layout", "golang-migrate", "--baseline", "sample/checkout/schema.sql", "--out", filepath.Join(dir, "gm"), "-"})
+	if err := cmd.ExecuteContext(context.Background()); err != nil {
+		t.Fatalf("plan from stdin: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "gm", "001_stdin_build_index_orders_customer_idx_concurrently.up.sql")); err != nil {
+		t.Errorf("%v\n%s", err, buf.String())
 	}
 }

@@ -3,6 +3,7 @@ package ui
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"fmt"
 	"regexp"
 	"testing"
@@ -64,4 +65,32 @@ func TestDemoFrames(t *testing.T) {
 			})
 		}
 	}
+}
+
+// TestCopyStepSQL presses y on the first migration step: the terminal gets
+// the step's SQL as an OSC 52 clipboard sequence and the status line says so.
+func TestCopyStepSQL(t *testing.T) {
+	s, id := sampleStore(t)
+	tm := teatest.NewTestModel(t, New(context.Background(), testOptions(s, id)),
+		teatest.WithInitialTermSize(120, 40),
+		teatest.WithProgramOptions(tea.WithColorProfile(colorprofile.Ascii)))
+	var stream bytes.Buffer
+	waitFor := func(marker string) {
+		t.Helper()
+		teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
+			stream.Write(b)
+			return bytes.Contains(stream.Bytes(), []byte(marker))
+		}, teatest.WithDuration(10*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
+	}
+	waitFor("Product notes")
+	tm.Type("3")
+	waitFor("rewritten")
+	tm.Type("j")
+	waitFor("copy SQL")
+	tm.Type("y")
+	sql := "ALTER TABLE orders ADD COLUMN IF NOT EXISTS channel text;"
+	waitFor("\x1b]52;c;" + base64.StdEncoding.EncodeToString([]byte(sql)))
+	waitFor("clipboard")
+	tm.Type("q")
+	tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
 }

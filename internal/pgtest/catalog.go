@@ -2,6 +2,7 @@ package pgtest
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
@@ -52,7 +53,7 @@ SELECT line FROM (
 
 // Catalog returns the user schema of the connected database as sorted text
 // lines (see catalogQuery), for comparing two databases.
-func Catalog(t testing.TB, conn *pgx.Conn) string {
+func Catalog(t testing.TB, conn *pgx.Conn) []string {
 	t.Helper()
 	rows, err := conn.Query(context.Background(), catalogQuery)
 	if err != nil {
@@ -62,5 +63,21 @@ func Catalog(t testing.TB, conn *pgx.Conn) string {
 	if err != nil {
 		t.Fatalf("read catalog: %v", err)
 	}
-	return strings.Join(lines, "\n")
+	return lines
+}
+
+// Diff shows the lines only one catalog has: "- " for want, "+ " for got.
+func Diff(want, got []string) string {
+	var out []string
+	for _, l := range want {
+		if !slices.Contains(got, l) {
+			out = append(out, "- "+l)
+		}
+	}
+	for _, l := range got {
+		if !slices.Contains(want, l) {
+			out = append(out, "+ "+l)
+		}
+	}
+	return strings.Join(out, "\n")
 }

@@ -63,12 +63,30 @@ type DB struct {
 // ends (terminating any session left on it).
 func NewDB(t testing.TB) DB {
 	t.Helper()
+	return create(t, "")
+}
+
+// Copy creates a uniquely named copy of the database (CREATE DATABASE ...
+// TEMPLATE), dropped when the test ends. Nothing may be connected to d
+// while it is copied.
+func (d DB) Copy(t testing.TB) DB {
+	t.Helper()
+	return create(t, d.Name)
+}
+
+// create makes a scratch database, from a template when one is named.
+func create(t testing.TB, template string) DB {
+	t.Helper()
 	admin := Server(t)
 	ctx := context.Background()
 	var b [6]byte
 	_, _ = rand.Read(b[:])
 	name := "pgrollout_test_" + hex.EncodeToString(b[:])
-	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+	sql := "CREATE DATABASE " + name
+	if template != "" {
+		sql += " TEMPLATE " + template
+	}
+	if _, err := admin.Exec(ctx, sql); err != nil {
 		t.Fatalf("create database %s: %v", name, err)
 	}
 	t.Cleanup(func() {

@@ -2,7 +2,6 @@ package audit
 
 import (
 	"fmt"
-	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -24,21 +23,6 @@ func count(n int64) string {
 		b.WriteRune(r)
 	}
 	return b.String()
-}
-
-// size renders a byte count in binary units: "512 B", "1.5 KiB", "142.0 MiB".
-func size(n int64) string {
-	if n < 1024 && n > -1024 {
-		return fmt.Sprintf("%d B", n)
-	}
-	v := float64(n)
-	for _, unit := range []string{"KiB", "MiB", "GiB", "TiB", "PiB"} {
-		v /= 1024
-		if math.Abs(v) < 1023.95 { // so that rounding never shows "1024.0"
-			return fmt.Sprintf("%.1f %s", v, unit)
-		}
-	}
-	return fmt.Sprintf("%.1f EiB", v/1024)
 }
 
 // percent renders a ratio in [0, 1] as a percentage, with more digits for

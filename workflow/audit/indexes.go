@@ -35,7 +35,7 @@ func indexItem(s *Snapshot) workflow.Item {
 			notes = append(notes, "not valid")
 		}
 		rows = append(rows, []string{
-			x.Name, x.QualifiedTable(), count(x.IdxScan), count(x.IdxTupRead), size(x.SizeBytes),
+			x.Name, x.QualifiedTable(), count(x.IdxScan), count(x.IdxTupRead), md.Bytes(x.SizeBytes),
 			yesNo(x.Unique), yesNo(x.Primary), yesNo(x.Valid), strings.Join(notes, "; "),
 		})
 	}
@@ -55,14 +55,14 @@ func indexItem(s *Snapshot) workflow.Item {
 		validity = fmt.Sprintf("%d %s not valid", len(invalid), plural(len(invalid), "is", "are"))
 	}
 	fmt.Fprintf(&b, "%d %s, %s in all. %d had no scans in %s; %s.\n\n",
-		len(indexes), plural(len(indexes), "index", "indexes"), size(total), len(idle), window, validity)
+		len(indexes), plural(len(indexes), "index", "indexes"), md.Bytes(total), len(idle), window, validity)
 	md.Table(&b, []string{"Index", "Table", "Scans", "Tuples read", "Size", "Unique", "Primary", "Valid", "Note"}, rows)
 
 	if len(idle) > 0 {
 		fmt.Fprintf(&b, "\n## No scans in %s\n\n", window)
 		for _, x := range idle {
 			fmt.Fprintf(&b, "- %s on %s: %s, %s\n  %s\n", md.Code(x.Qualified()), md.Code(x.QualifiedTable()),
-				size(x.SizeBytes), role(x), md.Code(x.Definition))
+				md.Bytes(x.SizeBytes), role(x), md.Code(x.Definition))
 		}
 		b.WriteString("\nNo scans is not the same as droppable: a unique or primary index enforces a constraint " +
 			"whether or not queries use it, an index may back a foreign key's checks, the counters belong to this " +
@@ -73,7 +73,7 @@ func indexItem(s *Snapshot) workflow.Item {
 		for _, x := range invalid {
 			fmt.Fprintf(&b, "- %s on %s: %s; an invalid index is kept up to date on writes but never used for reads "+
 				"(often a failed CREATE INDEX CONCURRENTLY, or one still being built)\n",
-				md.Code(x.Qualified()), md.Code(x.QualifiedTable()), size(x.SizeBytes))
+				md.Code(x.Qualified()), md.Code(x.QualifiedTable()), md.Bytes(x.SizeBytes))
 		}
 	}
 

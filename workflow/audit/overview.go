@@ -29,9 +29,9 @@ func overviewItem(file string, s *Snapshot) workflow.Item {
 	}
 	fmt.Fprintf(&b, "- Cache hit ratio: %s\n", hit)
 	fmt.Fprintf(&b, "- Commits: %s%s\n", count(db.XactCommit), perSecond(s, db.XactCommit))
-	temp := fmt.Sprintf("%s files, %s", count(db.TempFiles), size(db.TempBytes))
+	temp := fmt.Sprintf("%s files, %s", count(db.TempFiles), md.Bytes(db.TempBytes))
 	if avg, ok := ratio(db.TempBytes, db.TempFiles); ok {
-		temp += fmt.Sprintf(" (%s a file on average)", size(int64(avg)))
+		temp += fmt.Sprintf(" (%s a file on average)", md.Bytes(int64(avg)))
 	}
 	fmt.Fprintf(&b, "- Temp files: %s\n", temp)
 	fmt.Fprintf(&b, "- Deadlocks: %s\n", count(db.Deadlocks))
@@ -44,8 +44,8 @@ func overviewItem(file string, s *Snapshot) workflow.Item {
 		indexBytes += x.SizeBytes
 	}
 	fmt.Fprintf(&b, "\nThe snapshot lists %d %s (%s with their indexes and TOAST), %d %s (%s) and ",
-		len(s.Tables), plural(len(s.Tables), "table", "tables"), size(tableBytes),
-		len(s.Indexes), plural(len(s.Indexes), "index", "indexes"), size(indexBytes))
+		len(s.Tables), plural(len(s.Tables), "table", "tables"), md.Bytes(tableBytes),
+		len(s.Indexes), plural(len(s.Indexes), "index", "indexes"), md.Bytes(indexBytes))
 	if len(s.Statements) == 0 {
 		b.WriteString("no pg_stat_statements rows: statements cannot be attributed.\n")
 	} else {

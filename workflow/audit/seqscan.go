@@ -35,7 +35,7 @@ func seqScanItem(s *Snapshot) workflow.Item {
 	for _, t := range tables {
 		rows = append(rows, []string{
 			t.Qualified(), count(t.SeqTupRead), count(t.SeqScan), rowsPerScan(t),
-			count(t.IdxScan), seqShare(t), count(t.NLiveTup), size(t.TotalBytes),
+			count(t.IdxScan), seqShare(t), count(t.NLiveTup), md.Bytes(t.TotalBytes),
 		})
 	}
 	md.Table(&b, []string{"Table", "Rows read by seq scans", "Seq scans", "Rows per seq scan", "Index scans",
@@ -100,7 +100,7 @@ func mentions(s *Snapshot, t TableStats) string {
 	for _, st := range hits[:min(len(hits), 5)] {
 		rows = append(rows, []string{
 			md.Code(md.Abbreviate(st.Query, 90)), count(st.Calls), millis(st.MeanExecTimeMs),
-			millis(st.TotalExecTimeMs), size(st.TempBlksWritten * s.Block()),
+			millis(st.TotalExecTimeMs), md.Bytes(st.TempBlksWritten * s.Block()),
 		})
 	}
 	md.Table(&b, []string{"Query", "Calls", "Mean time", "Total time", "Temp written"}, rows)

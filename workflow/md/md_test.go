@@ -86,3 +86,18 @@ func TestAbbreviate(t *testing.T) {
 		}
 	}
 }
+
+func TestBytes(t *testing.T) {
+	tests := []struct {
+		n    int64
+		want string
+	}{
+		{0, "0 B"}, {1023, "1023 B"}, {1024, "1.0 KiB"}, {1536, "1.5 KiB"}, {1024*1024 - 1, "1.0 MiB"},
+		{148897792, "142.0 MiB"}, {16512114688, "15.4 GiB"}, {1 << 62, "4.0 EiB"}, {-2048, "-2.0 KiB"},
+	}
+	for _, tt := range tests {
+		if got := Bytes(tt.n); got != tt.want {
+			t.Errorf("Bytes(%d) = %q, want %q", tt.n, got, tt.want)
+		}
+	}
+}

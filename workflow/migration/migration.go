@@ -73,7 +73,7 @@ func orderItem(p Plan) workflow.Item {
 		if len(ns) == 1 {
 			word = "step"
 		}
-		fmt.Fprintf(&b, "%d. **%s**, %s %s: %s\n", ph.order()+1, ph.Title(), word, ranges(ns), phaseWhy(ph))
+		fmt.Fprintf(&b, "%d. **%s**, %s %s: %s\n", ph.order()+1, ph.Title(), word, ranges(ns), ph.Why())
 	}
 	if c.Unsafe > 0 {
 		fmt.Fprintf(&b, "\n**%s kept as written with no online form**: see the steps marked unsafe.\n", md.Plural(c.Unsafe, "statement is", "statements are"))
@@ -109,21 +109,6 @@ func ranges(ns []int) string {
 		return "—"
 	}
 	return strings.Join(parts, ", ")
-}
-
-// phaseWhy says why a phase holds its steps.
-func phaseWhy(p Phase) string {
-	switch p {
-	case PhasePreDeploy:
-		return "Additive changes: the running application ignores them, so they go first."
-	case PhaseDeploy:
-		return "The new application starts using the new schema."
-	case PhaseBackfill:
-		return "Data work in committed batches, once the new code writes the new shape, so no row is missed."
-	case PhasePostDeploy:
-		return "Validations, NOT NULL and drops: only once no old instance could write what they forbid or read what they remove."
-	}
-	return ""
 }
 
 // stepItem presents one step.
@@ -213,7 +198,7 @@ func StepMarkdown(s Step) string {
 			}
 			size := ""
 			if sz, ok := s.Sizes[l.Relation]; ok {
-				size = fmt.Sprintf("%d rows, %s", sz.Rows, bytesText(sz.Bytes))
+				size = fmt.Sprintf("%d rows, %s", sz.Rows, md.Bytes(sz.Bytes))
 			}
 			rows = append(rows, []string{md.Code(l.Relation), l.Mode, l.Blocks, work, size})
 		}
@@ -241,18 +226,4 @@ func StepMarkdown(s Step) string {
 		b.WriteString("\n## As written in the change\n\n" + md.Fence("sql", s.Origin))
 	}
 	return b.String()
-}
-
-// bytesText renders a byte count in binary units.
-func bytesText(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }

@@ -52,6 +52,21 @@ func (p Phase) Title() string {
 	return string(p)
 }
 
+// Why says why the phase holds its steps.
+func (p Phase) Why() string {
+	switch p {
+	case PhasePreDeploy:
+		return "Additive changes, run before the application deploy: the running (old) application keeps working."
+	case PhaseDeploy:
+		return "Roll out the application version that uses the new schema; no SQL runs here."
+	case PhaseBackfill:
+		return "Data work in committed batches, run once the new application writes the new shape, so no row is missed."
+	case PhasePostDeploy:
+		return "Validations, NOT NULL and drops, run once no old application instance is left to write what they forbid or read what they remove."
+	}
+	return ""
+}
+
 func (p Phase) order() int { return slices.Index(Phases(), p) }
 
 // Lock is one lock a step takes.

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/pgrollout/pgrollout/workflow"
+	"github.com/pgrollout/pgrollout/workflow/migration"
+	"github.com/pgrollout/pgrollout/workflow/migration/layout"
 	"github.com/pgrollout/pgrollout/workflow/review"
 	"github.com/pgrollout/pgrollout/workflow/review/format"
 )
@@ -17,7 +19,7 @@ import (
 // File is one rendered handoff file.
 type File struct {
 	// Name is the file's path inside the handoff directory, slash-separated:
-	// "decisions.md", later "migration/001_checkout_core.sql".
+	// "decisions.md", "migration/001_checkout_core.sql".
 	Name string
 	// Title is what the file is called in the index ("Owner decisions").
 	Title string
@@ -37,6 +39,14 @@ func Files(p workflow.Project, now time.Time) ([]File, error) {
 	var files []File
 	for _, r := range renderers() {
 		in := input{project: p, now: now.UTC(), files: slices.Clone(files)}
+		if r.many != nil {
+			more, err := r.many(in)
+			if err != nil {
+				return nil, fmt.Errorf("report: rendering %s: %w", r.name, err)
+			}
+			files = append(files, more...)
+			continue
+		}
 		body, err := r.render(in)
 		if err != nil {
 			return nil, fmt.Errorf("report: rendering %s: %w", r.name, err)
@@ -46,10 +56,13 @@ func Files(p workflow.Project, now time.Time) ([]File, error) {
 	return files, nil
 }
 
-// renderer produces one handoff file.
+// renderer produces one handoff file, or with many a set of them.
 type renderer struct {
 	name, title, summary string
 	render               func(input) ([]byte, error)
+	// many, when set, renders several files (each with its own name,
+	// title and summary) instead of render; name then only labels errors.
+	many func(input) ([]File, error)
 }
 
 // input is what a renderer works from.
@@ -78,6 +91,10 @@ func renderers() []renderer {
 			render:  renderReview,
 		},
 		{
+			name: "migration/",
+			many: renderMigration,
+		},
+		{
 			name:    "README.md",
 			title:   "Handoff index",
 			summary: "Where the project stands: stage statuses, the handoff files and the decisions at a glance.",
@@ -94,4 +111,24 @@ func renderReview(in input) ([]byte, error) {
 		return nil, err
 	}
 	return []byte(format.Markdown(res)), nil
+}
+
+// renderMigration writes the rollout package under migration/, in the plain
+// layout: the project's migrations planned against its schema draft, as
+// numbered psql files with rollback.sql, the lock-risk checklist, the
+// deployment order and plan.json. A project without migrations has none.
+func renderMigration(in input) ([]File, error) {
+	plan, err := migration.ProjectPlan(in.project, 0)
+	if err != nil || len(plan.Steps) == 0 {
+		return nil, err
+	}
+	pkg, err := layout.Files(plan, layout.Plain, layout.Options{Planned: in.now})
+	if err != nil {
+		return nil, err
+	}
+	files := make([]File, len(pkg))
+	for i, f := range pkg {
+		files[i] = File{Name: "migration/" + f.Name, Title: "Rollout package: " + f.Name, Summary: f.Summary, Body: []byte(f.Content)}
+	}
+	return files, nil
 }

@@ -113,7 +113,10 @@ func TestFilesOrderAndMetadata(t *testing.T) {
 			t.Errorf("%s: title %q, summary %q: both must be set", f.Name, f.Title, f.Summary)
 		}
 	}
-	if want := []string{"decisions.md", "review.md", "README.md"}; !slices.Equal(names, want) {
+	want := []string{"decisions.md", "review.md",
+		"migration/001_checkout_core.sql", "migration/rollback.sql", "migration/lock-risk-checklist.md",
+		"migration/deployment-order.md", "migration/plan.json", "README.md"}
+	if !slices.Equal(names, want) {
 		t.Errorf("file names = %v, want %v (README last)", names, want)
 	}
 }

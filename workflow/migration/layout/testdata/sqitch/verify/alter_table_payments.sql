@@ -1,0 +1,6 @@
+-- Verify checkout_core:alter_table_payments on pg
+
+-- Fails (division by zero, or an unknown relation or column) when the change is missing.
+BEGIN;
+SELECT 1/count(*) FROM pg_constraint WHERE conrelid = to_regclass('payments') AND conname = 'payments_provider_reference_key' AND convalidated;
+ROLLBACK;
