@@ -23,6 +23,7 @@ import (
 	"github.com/pgrollout/pgrollout/store"
 	"github.com/pgrollout/pgrollout/ui"
 	"github.com/pgrollout/pgrollout/workflow"
+	"github.com/pgrollout/pgrollout/workflow/audit"
 	"github.com/pgrollout/pgrollout/workflow/inputs"
 	"github.com/pgrollout/pgrollout/workflow/migration"
 	"github.com/pgrollout/pgrollout/workflow/migration/layout"
@@ -395,6 +396,7 @@ func newPlanCmd() *cobra.Command {
 		batchSize  int
 		force      bool
 		out        string
+		stats      string
 	)
 	cmd := &cobra.Command{
 		Use:   "plan [flags] --out DIR FILE...",
@@ -412,6 +414,9 @@ and inverse. It writes the package into DIR in your migration tool's layout:
 
 and in every layout rollback.sql, lock-risk-checklist.md, deployment-order.md
 and plan.json. Start with deployment-order.md.
+
+With --stats (a statistics snapshot, as the Audit stage reads) every step
+shows the rows and size of the tables it locks.
 
 pg_version, and the runner as the default layout, come from .pgrollout.toml
 when set; flags override it.
@@ -447,6 +452,17 @@ use --force), 2 unreadable input, a syntax error or a bad flag.`,
 			if err != nil {
 				return exitError{2, err}
 			}
+			if stats != "" {
+				data, err := os.ReadFile(stats)
+				if err != nil {
+					return exitError{2, fmt.Errorf("read statistics snapshot: %w", err)}
+				}
+				s, err := audit.ParseSnapshot(stats, data)
+				if err != nil {
+					return exitError{2, err}
+				}
+				o.Sizes = migration.SnapshotSizes(s)
+			}
 			p, err := migration.Build(files, o)
 			if err != nil {
 				return exitError{2, err}
@@ -475,6 +491,7 @@ use --force), 2 unreadable input, a syntax error or a bad flag.`,
 	cmd.Flags().IntVar(&pgVersion, "pg-version", review.DefaultPGVersion, "target PostgreSQL major version")
 	cmd.Flags().IntVar(&batchSize, "batch-size", 1000, "rows per batch of a backfill")
 	cmd.Flags().BoolVar(&force, "force", false, "overwrite files that already exist")
+	cmd.Flags().StringVar(&stats, "stats", "", "statistics snapshot (JSON) giving table sizes")
 	cmd.Flags().StringVar(&out, "out", "", "folder to write the package to")
 	_ = cmd.MarkFlagRequired("out")
 	return cmd

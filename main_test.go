@@ -265,8 +265,11 @@ func TestPlan(t *testing.T) {
 	if _, err := runCLI(t, args...); exitCode(err) != 1 || !strings.Contains(err.Error(), "already exists; use --force") {
 		t.Errorf("second plan: %v", err)
 	}
-	if _, err := runCLI(t, append([]string{"plan", "--force"}, args[1:]...)...); err != nil {
+	if _, err := runCLI(t, append([]string{"plan", "--force", "--stats", "sample/checkout/audit/stats-snapshot.json"}, args[1:]...)...); err != nil {
 		t.Errorf("plan --force: %v", err)
+	}
+	if checklist, err := os.ReadFile(filepath.Join(out, "lock-risk-checklist.md")); err != nil || !strings.Contains(string(checklist), "orders: 6,148,230 rows, 4.1 GiB") {
+		t.Errorf("--stats gave no table sizes to the checklist (%v)", err)
 	}
 
 	broken := filepath.Join(dir, "broken.sql")
@@ -282,6 +285,7 @@ func TestPlan(t *testing.T) {
 		{"missing file", []string{"plan", "--out", filepath.Join(dir, "x"), filepath.Join(dir, "nope.sql")}, "nope.sql"},
 		{"bad layout", []string{"plan", "--layout", "liquibase", "--out", filepath.Join(dir, "x"), broken}, "liquibase"},
 		{"bad batch size", []string{"plan", "--batch-size", "0", "--out", filepath.Join(dir, "x"), broken}, "--batch-size"},
+		{"bad snapshot", []string{"plan", "--stats", broken, "--out", filepath.Join(dir, "x"), broken}, "broken.sql:1:1"},
 	} {
 		if _, err := runCLI(t, tt.args...); exitCode(err) != 2 || !strings.Contains(err.Error(), tt.msg) {
 			t.Errorf("%s: exit %d, %v; want 2 and %q", tt.name, exitCode(err), err, tt.msg)

@@ -184,3 +184,32 @@ func TestBuild(t *testing.T) {
 		})
 	}
 }
+
+func TestTitles(t *testing.T) {
+	for _, tt := range []struct{ sql, want string }{
+		{"CREATE TABLE app.t (id int)", "Create table app.t"},
+		{"CREATE UNIQUE INDEX i ON t (a)", "Create unique index i"},
+		{"CREATE INDEX ON t (a)", "Create index on t"},
+		{"ALTER TABLE t ADD COLUMN c int", "Add column t.c"},
+		{"ALTER TABLE t DROP COLUMN c", "Drop column t.c"},
+		{"ALTER TABLE t ADD CONSTRAINT k UNIQUE USING INDEX i", "Attach constraint k"},
+		{"ALTER TABLE t ADD CHECK (a > 0)", "Add constraint on t"},
+		{"ALTER TABLE t VALIDATE CONSTRAINT k", "Validate constraint k"},
+		{"ALTER TABLE t ALTER COLUMN c TYPE text", "Change the type of t.c"},
+		{"ALTER TABLE t ALTER COLUMN c SET NOT NULL", "Set t.c NOT NULL"},
+		{"ALTER TABLE t ALTER COLUMN c DROP DEFAULT", "Drop the default of t.c"},
+		{"ALTER TABLE t SET LOGGED", "ALTER TABLE t"},
+		{"DROP INDEX i, j", "Drop index i, j"},
+		{"DELETE FROM t WHERE a = 1", "Delete rows of t"},
+		{"ALTER TYPE s ADD VALUE 'x'", "Add value 'x' to enum s"},
+		{"ALTER TABLE t RENAME COLUMN a TO b", "Rename column t.a to b"},
+	} {
+		stmts, err := schema.Split("t.sql", tt.sql)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := title(stmts[0]); got != tt.want {
+			t.Errorf("title(%q) = %q, want %q", tt.sql, got, tt.want)
+		}
+	}
+}

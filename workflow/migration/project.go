@@ -30,7 +30,7 @@ func ProjectPlan(p workflow.Project, pg int) (Plan, error) {
 }
 
 // projectSizes reads table sizes from the project's last statistics
-// snapshot, keyed by table name ("orders", and "app.orders" outside public).
+// snapshot.
 func projectSizes(p workflow.Project) (map[string]TableSize, error) {
 	docs := p.DocumentsOf(workflow.KindStatsSnapshot)
 	if len(docs) == 0 {
@@ -41,6 +41,12 @@ func projectSizes(p workflow.Project) (map[string]TableSize, error) {
 	if err != nil {
 		return nil, err
 	}
+	return SnapshotSizes(s), nil
+}
+
+// SnapshotSizes reads table sizes from a statistics snapshot, keyed by
+// table name ("orders", and "app.orders" outside public).
+func SnapshotSizes(s *audit.Snapshot) map[string]TableSize {
 	sizes := map[string]TableSize{}
 	for _, t := range s.Tables {
 		size := TableSize{Rows: t.NLiveTup, Bytes: t.TotalBytes}
@@ -49,5 +55,5 @@ func projectSizes(p workflow.Project) (map[string]TableSize, error) {
 			sizes[t.Name] = size
 		}
 	}
-	return sizes, nil
+	return sizes
 }

@@ -55,7 +55,7 @@ func (p *planner) statement(st schema.Statement) {
 // scans.
 func (p *planner) keep(st schema.Statement, phase Phase, note string) {
 	facts := locks.Classify(st, p.model, p.pg)
-	s := Step{Phase: phase, Title: st.Kind + " " + st.Target, SQL: st.Text + ";", Transactional: !facts.NoTransaction, Note: note}
+	s := Step{Phase: phase, Title: title(st), SQL: st.Text + ";", Transactional: !facts.NoTransaction, Note: note}
 	if e, ok := facts.Strictest(); ok && e.Mode.Dangerous() && (e.Rewrite || e.Scan) && !p.isNew(e.Relation) {
 		s.Unsafe = true
 		s.Note = joinSentences(s.Note, "No online form exists for this statement: it holds "+e.Mode.String()+
@@ -251,12 +251,12 @@ func (p *planner) addColumn(st schema.Statement, at *pg_query.AlterTableStmt, cd
 		}}}},
 	}}}
 	note := "The column is added without what would make the statement slow; the steps after it add the rest online."
-	p.add(st, Step{Title: "Add column " + cd.Colname, SQL: deparse(st, add), Transactional: true, Note: note, Rewritten: true,
+	p.add(st, Step{Title: "Add column " + rule.RelName(at.Relation).String() + "." + cd.Colname, SQL: deparse(st, add), Transactional: true, Note: note, Rewritten: true,
 		Rollback:     "ALTER TABLE " + table + " DROP COLUMN IF EXISTS " + col + ";",
 		RollbackNote: "Drops the column with every value written to it since."})
 	if rewrites {
 		expr := st.Expr(deflt)
-		p.add(st, Step{Title: "Default for new rows of " + cd.Colname, Rewritten: true, Transactional: true,
+		p.add(st, Step{Title: "Default for new rows of " + rule.RelName(at.Relation).String() + "." + cd.Colname, Rewritten: true, Transactional: true,
 			SQL:      "ALTER TABLE " + table + " ALTER COLUMN " + col + " SET DEFAULT " + expr + ";",
 			Note:     "A volatile default on ADD COLUMN rewrites the table under ACCESS EXCLUSIVE. Set it afterwards instead: it applies to new rows only, a catalog change.",
 			Rollback: "ALTER TABLE " + table + " ALTER COLUMN " + col + " DROP DEFAULT;"})
@@ -277,7 +277,7 @@ func (p *planner) backfillColumn(st schema.Statement, at *pg_query.AlterTableStm
 	key := p.batchKey(rule.RelName(at.Relation).String())
 	update := fmt.Sprintf("UPDATE %s SET %s = %s WHERE %s IN (SELECT %s FROM %s WHERE %s IS NULL LIMIT %d)",
 		table, col, expr, key, key, table, col, p.o.batch())
-	p.add(st, Step{Phase: PhaseBackfill, Title: "Backfill " + column + " in batches", Rewritten: true,
+	p.add(st, Step{Phase: PhaseBackfill, Title: "Backfill " + rule.RelName(at.Relation).String() + "." + column + " in batches", Rewritten: true,
 		SQL: batchLoop(update), probe: update + ";",
 		Note: fmt.Sprintf("Fills existing rows %d at a time, committing each batch, so no lock is held for long and replicas keep up. "+
 			"Count what is left with SELECT count(*) FROM %s WHERE %s IS NULL;", p.o.batch(), table, col),
@@ -546,7 +546,7 @@ func (p *planner) dataChange(st schema.Statement) {
 		p.keep(st, PhasePreDeploy, "The table is created by this change: the statement touches only rows the change wrote.")
 		return
 	}
-	s := Step{Phase: PhaseBackfill, Title: st.Kind + " " + st.Target, SQL: st.Text + ";", Transactional: true,
+	s := Step{Phase: PhaseBackfill, Title: title(st), SQL: st.Text + ";", Transactional: true,
 		Irreversible: true,
 		Recovery: "The package cannot restore changed or deleted rows. Keep a copy first if they may be needed: " +
 			"\\copy (SELECT * FROM " + st.Target + rowFilter(st) + ") TO '" + st.Target + "-before.csv' CSV HEADER; " +
@@ -666,7 +666,7 @@ func (p *planner) enumValue(st schema.Statement, ae *pg_query.AlterEnumStmt) {
 // rename keeps a rename: it breaks the deployed code whichever side of the
 // deploy it runs.
 func (p *planner) rename(st schema.Statement, rs *pg_query.RenameStmt) {
-	s := Step{Title: st.Kind + " " + st.Target, SQL: st.Text + ";", Transactional: true, Unsafe: true,
+	s := Step{Title: title(st), SQL: st.Text + ";", Transactional: true, Unsafe: true,
 		Note: "A rename breaks every running query that uses the old name, before or after the deploy. The online form is expand/contract: " +
 			"add the new column (or a view with the new name), write both, move reads, then drop the old one."}
 	inv := inverseOf(st, p.model)

@@ -501,7 +501,7 @@ func TestLayoutShapes(t *testing.T) {
 			"001_checkout_core.sql":             {"BEGIN;\nSET LOCAL lock_timeout = '1s';\nSET LOCAL statement_timeout = '5s';\nALTER TABLE orders ADD COLUMN IF NOT EXISTS channel text;\nCOMMIT;\n"},
 			"002_checkout_core_backfill.sql":    {"SET lock_timeout = '1min';\nSET statement_timeout = '0';\nDO $$", "RESET lock_timeout;\nRESET statement_timeout;\n", "[IRREVERSIBLE]"},
 			"003_checkout_core_post_deploy.sql": {"ALTER TABLE orders VALIDATE CONSTRAINT orders_channel_check;"},
-			"rollback.sql":                      {"SET lock_timeout = '1min';\nSET statement_timeout = '1h';\nDROP INDEX CONCURRENTLY IF EXISTS orders_support_lookup_idx;\nRESET", "RAISE NOTICE '%', 'step 9 (DELETE checkout_sessions) cannot be undone."},
+			"rollback.sql":                      {"SET lock_timeout = '1min';\nSET statement_timeout = '1h';\nDROP INDEX CONCURRENTLY IF EXISTS orders_support_lookup_idx;\nRESET", "RAISE NOTICE '%', 'step 9 (Delete rows of checkout_sessions) cannot be undone."},
 		}},
 		{"golang-migrate keeps CONCURRENTLY alone", sample, GolangMigrate, map[string][]string{
 			"003_checkout_core_build_index_payments_provider_reference_key_concurrently.up.sql":   {"PGOPTIONS='-c lock_timeout=1min -c statement_timeout=1h'", "!SET ", "!BEGIN;"},
@@ -511,24 +511,24 @@ func TestLayoutShapes(t *testing.T) {
 		}},
 		{"flyway turns the transaction off per script", sample, Flyway, map[string][]string{
 			"V5__checkout_core_build_index_orders_support_lookup_idx_concurrently.sql.conf": {"executeInTransaction=false\n"},
-			"U2__checkout_core_create_index_payment_events.sql.conf":                        {"executeInTransaction=false\n"},
+			"U2__checkout_core_create_index_payment_events_payment_id_idx.sql.conf":         {"executeInTransaction=false\n"},
 			"V1__checkout_core_pre_deploy.sql":                                              {"SET LOCAL lock_timeout", "!BEGIN;"},
 			"deployment-order.md":                                                           {"flyway -locations=filesystem:. -target=5 migrate"},
 		}},
 		{"sqitch plan", sample, Sqitch, map[string][]string{
-			"sqitch.plan": {"%syntax-version=1.0.0\n%project=checkout_core\n\nadd_column_channel 2026-03-14T09:30:00Z pgrollout <pgrollout@localhost> # Step 1 (pre-deploy): Add column channel\n",
-				"\n@checkout_core_pre_deploy 2026-03-14T09:30:00Z pgrollout <pgrollout@localhost> # End of pre-deploy: deploy the application next\ndelete_checkout_sessions "},
-			"deploy/add_column_channel.sql":                                 {"-- Deploy checkout_core:add_column_channel to pg\n", "BEGIN;\n", "COMMIT;\n"},
+			"sqitch.plan": {"%syntax-version=1.0.0\n%project=checkout_core\n\nadd_column_orders_channel 2026-03-14T09:30:00Z pgrollout <pgrollout@localhost> # Step 1 (pre-deploy): Add column orders.channel\n",
+				"\n@checkout_core_pre_deploy 2026-03-14T09:30:00Z pgrollout <pgrollout@localhost> # End of pre-deploy: deploy the application next\ndelete_rows_of_checkout_sessions "},
+			"deploy/add_column_orders_channel.sql":                          {"-- Deploy checkout_core:add_column_orders_channel to pg\n", "BEGIN;\n", "COMMIT;\n"},
 			"verify/build_index_orders_support_lookup_idx_concurrently.sql": {"SELECT 1/count(*) FROM pg_index WHERE indexrelid = to_regclass('orders_support_lookup_idx') AND indisvalid;"},
 			"verify/validate_constraint_orders_channel_check.sql":           {"AND convalidated;"},
-			"revert/update_payments.sql":                                    {"RAISE NOTICE"},
+			"revert/update_rows_of_payments.sql":                            {"RAISE NOTICE"},
 		}},
 		{"golang-migrate hands a mixed inverse to rollback.sql", changePlan(t, "drop_unique", "ALTER TABLE payments DROP CONSTRAINT payments_ref_key;"), GolangMigrate, map[string][]string{
-			"001_drop_unique_alter_table_payments.down.sql": {"RAISE EXCEPTION", "-- CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS payments_ref_key"},
+			"001_drop_unique_drop_constraint_payments_ref_key.down.sql": {"RAISE EXCEPTION", "-- CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS payments_ref_key"},
 		}},
 		{"flyway runs a mixed inverse outside a transaction", changePlan(t, "drop_unique", "ALTER TABLE payments DROP CONSTRAINT payments_ref_key;"), Flyway, map[string][]string{
-			"U1__drop_unique_alter_table_payments.sql.conf": {"executeInTransaction=false"},
-			"U1__drop_unique_alter_table_payments.sql":      {"SET lock_timeout = '1min';\nSET statement_timeout = '1h';\nCREATE UNIQUE INDEX CONCURRENTLY", "SET lock_timeout = '1s';\nSET statement_timeout = '5s';\nALTER TABLE payments ADD CONSTRAINT payments_ref_key UNIQUE USING INDEX"},
+			"U1__drop_unique_drop_constraint_payments_ref_key.sql.conf": {"executeInTransaction=false"},
+			"U1__drop_unique_drop_constraint_payments_ref_key.sql":      {"SET lock_timeout = '1min';\nSET statement_timeout = '1h';\nCREATE UNIQUE INDEX CONCURRENTLY", "SET lock_timeout = '1s';\nSET statement_timeout = '5s';\nALTER TABLE payments ADD CONSTRAINT payments_ref_key UNIQUE USING INDEX"},
 		}},
 		{"a held lock caps later lock timeouts", changePlan(t, "group", "ALTER TABLE orders ADD COLUMN x text;\nCREATE TABLE audit_log (id bigint);"), GolangMigrate, map[string][]string{
 			"001_group_pre_deploy.up.sql": {"-- lock_timeout 1s instead of 1min: this transaction already holds ACCESS EXCLUSIVE on orders",
@@ -541,7 +541,7 @@ func TestLayoutShapes(t *testing.T) {
 		}},
 		{"a drop is irreversible", changePlan(t, "drop_column", "ALTER TABLE orders DROP COLUMN note;"), Plain, map[string][]string{
 			"001_drop_column_post_deploy.sql": {"[IRREVERSIBLE]", "-- Recovery: Re-create the column"},
-			"rollback.sql":                    {"RAISE NOTICE '%', 'step 2 (ALTER TABLE orders) cannot be undone: The column''s values are gone"},
+			"rollback.sql":                    {"RAISE NOTICE '%', 'step 2 (Drop column orders.note) cannot be undone: The column''s values are gone"},
 		}},
 	}
 	for _, tt := range tests {

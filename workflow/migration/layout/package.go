@@ -313,7 +313,12 @@ func slug(s, fallback string) string {
 	}
 	out := b.String()
 	if len(out) > 60 {
-		out = out[:60]
+		// Cut at the last word boundary that keeps it short.
+		cut := strings.LastIndexByte(out[:61], '_')
+		if cut < 20 {
+			cut = 60
+		}
+		out = out[:cut]
 	}
 	out = strings.Trim(out, "_")
 	if out == "" {

@@ -4,7 +4,7 @@
 -- Flyway runs this script in one transaction.
 
 -- ----------------------------------------------------------------------------
--- Undo step 3 of 11: CREATE TABLE payment_events (pre-deploy; forward in
+-- Undo step 3 of 11: Create table payment_events (pre-deploy; forward in
 --   V1__checkout_core_pre_deploy.sql)
 -- Note: Drops the table with every row written to it since.
 SET LOCAL lock_timeout = '1s';
@@ -19,7 +19,8 @@ SET LOCAL statement_timeout = '5s';
 ALTER TABLE orders DROP CONSTRAINT IF EXISTS orders_channel_check;
 
 -- ----------------------------------------------------------------------------
--- Undo step 1 of 11: Add column channel (pre-deploy; forward in V1__checkout_core_pre_deploy.sql)
+-- Undo step 1 of 11: Add column orders.channel (pre-deploy; forward in
+--   V1__checkout_core_pre_deploy.sql)
 -- Note: Drops the column with every value written to it since.
 SET LOCAL lock_timeout = '1s';
 SET LOCAL statement_timeout = '5s';

@@ -16,22 +16,23 @@
 -- Nothing to undo.
 
 -- ----------------------------------------------------------------------------
--- Undo step 10 of 11: UPDATE payments (backfill; forward in V7__checkout_core_update_payments.sql)
+-- Undo step 10 of 11: Update rows of payments (backfill; forward in
+--   V7__checkout_core_update_rows_of_payments.sql)
 -- IRREVERSIBLE: it changes or deletes rows, and the package keeps no copy of them.
 -- Recovery: The package cannot restore changed or deleted rows. Keep a copy first if they may be
 --   needed: \copy (SELECT * FROM payments) TO 'payments-before.csv' CSV HEADER; otherwise restore
 --   from a backup or point-in-time recovery.
-DO $pgrollout$ BEGIN RAISE NOTICE '%', 'step 10 (UPDATE payments) cannot be undone. Recovery: The package cannot restore changed or deleted rows. Keep a copy first if they may be needed: \copy (SELECT * FROM payments) TO ''payments-before.csv'' CSV HEADER; otherwise restore from a backup or point-in-time recovery.'; END $pgrollout$;
+DO $pgrollout$ BEGIN RAISE NOTICE '%', 'step 10 (Update rows of payments) cannot be undone. Recovery: The package cannot restore changed or deleted rows. Keep a copy first if they may be needed: \copy (SELECT * FROM payments) TO ''payments-before.csv'' CSV HEADER; otherwise restore from a backup or point-in-time recovery.'; END $pgrollout$;
 
 -- ----------------------------------------------------------------------------
--- Undo step 9 of 11: DELETE checkout_sessions (backfill; forward in
---   V6__checkout_core_delete_checkout_sessions.sql)
+-- Undo step 9 of 11: Delete rows of checkout_sessions (backfill; forward in
+--   V6__checkout_core_delete_rows_of_checkout_sessions.sql)
 -- IRREVERSIBLE: it changes or deletes rows, and the package keeps no copy of them.
 -- Recovery: The package cannot restore changed or deleted rows. Keep a copy first if they may be
 --   needed: \copy (SELECT * FROM checkout_sessions WHERE status = 'abandoned' AND created_at <
 --   (now() - '90 days'::interval)) TO 'checkout_sessions-before.csv' CSV HEADER; otherwise restore
 --   from a backup or point-in-time recovery.
-DO $pgrollout$ BEGIN RAISE NOTICE '%', 'step 9 (DELETE checkout_sessions) cannot be undone. Recovery: The package cannot restore changed or deleted rows. Keep a copy first if they may be needed: \copy (SELECT * FROM checkout_sessions WHERE status = ''abandoned'' AND created_at < (now() - ''90 days''::interval)) TO ''checkout_sessions-before.csv'' CSV HEADER; otherwise restore from a backup or point-in-time recovery.'; END $pgrollout$;
+DO $pgrollout$ BEGIN RAISE NOTICE '%', 'step 9 (Delete rows of checkout_sessions) cannot be undone. Recovery: The package cannot restore changed or deleted rows. Keep a copy first if they may be needed: \copy (SELECT * FROM checkout_sessions WHERE status = ''abandoned'' AND created_at < (now() - ''90 days''::interval)) TO ''checkout_sessions-before.csv'' CSV HEADER; otherwise restore from a backup or point-in-time recovery.'; END $pgrollout$;
 
 -- ----------------------------------------------------------------------------
 -- Step 8: Deploy the application.
@@ -48,8 +49,8 @@ RESET lock_timeout;
 RESET statement_timeout;
 
 -- ----------------------------------------------------------------------------
--- Undo step 6 of 11: ALTER TABLE payments (pre-deploy; forward in
---   V4__checkout_core_alter_table_payments.sql)
+-- Undo step 6 of 11: Attach constraint payments_provider_reference_key (pre-deploy; forward in
+--   V4__checkout_core_attach_constraint_payments_provider_reference_key.sql)
 BEGIN;
 SET LOCAL lock_timeout = '1s';
 SET LOCAL statement_timeout = '5s';
@@ -66,8 +67,8 @@ RESET lock_timeout;
 RESET statement_timeout;
 
 -- ----------------------------------------------------------------------------
--- Undo step 4 of 11: CREATE INDEX payment_events (pre-deploy; forward in
---   V2__checkout_core_create_index_payment_events.sql)
+-- Undo step 4 of 11: Create index payment_events_payment_id_idx (pre-deploy; forward in
+--   V2__checkout_core_create_index_payment_events_payment_id_idx.sql)
 SET lock_timeout = '1min';
 SET statement_timeout = '1h';
 DROP INDEX CONCURRENTLY IF EXISTS payment_events_payment_id_idx;
@@ -75,7 +76,7 @@ RESET lock_timeout;
 RESET statement_timeout;
 
 -- ----------------------------------------------------------------------------
--- Undo step 3 of 11: CREATE TABLE payment_events (pre-deploy; forward in
+-- Undo step 3 of 11: Create table payment_events (pre-deploy; forward in
 --   V1__checkout_core_pre_deploy.sql)
 -- Note: Drops the table with every row written to it since.
 BEGIN;
@@ -94,7 +95,8 @@ ALTER TABLE orders DROP CONSTRAINT IF EXISTS orders_channel_check;
 COMMIT;
 
 -- ----------------------------------------------------------------------------
--- Undo step 1 of 11: Add column channel (pre-deploy; forward in V1__checkout_core_pre_deploy.sql)
+-- Undo step 1 of 11: Add column orders.channel (pre-deploy; forward in
+--   V1__checkout_core_pre_deploy.sql)
 -- Note: Drops the column with every value written to it since.
 BEGIN;
 SET LOCAL lock_timeout = '1s';

@@ -4,7 +4,7 @@
 -- golang-migrate sends this file as one query: its statements run in one implicit transaction.
 
 -- ----------------------------------------------------------------------------
--- Undo step 3 of 11: CREATE TABLE payment_events (pre-deploy; forward in
+-- Undo step 3 of 11: Create table payment_events (pre-deploy; forward in
 --   001_checkout_core_pre_deploy.up.sql)
 -- Note: Drops the table with every row written to it since.
 SET LOCAL lock_timeout = '1s';
@@ -19,7 +19,7 @@ SET LOCAL statement_timeout = '5s';
 ALTER TABLE orders DROP CONSTRAINT IF EXISTS orders_channel_check;
 
 -- ----------------------------------------------------------------------------
--- Undo step 1 of 11: Add column channel (pre-deploy; forward in
+-- Undo step 1 of 11: Add column orders.channel (pre-deploy; forward in
 --   001_checkout_core_pre_deploy.up.sql)
 -- Note: Drops the column with every value written to it since.
 SET LOCAL lock_timeout = '1s';

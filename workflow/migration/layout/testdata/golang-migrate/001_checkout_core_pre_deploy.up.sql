@@ -10,7 +10,7 @@
 --   application keeps working.
 
 -- ============================================================================
--- Step 1 of 11: Add column channel
+-- Step 1 of 11: Add column orders.channel
 -- Phase: Pre-deploy (expand)
 -- Lock: ACCESS EXCLUSIVE on orders: blocks reads and writes
 -- Rewrite: no. Scan: no.
@@ -49,7 +49,7 @@ SET LOCAL statement_timeout = '5s';
 ALTER TABLE orders ADD CONSTRAINT orders_channel_check CHECK (channel IN ('web', 'api', 'support')) NOT VALID;
 
 -- ============================================================================
--- Step 3 of 11: CREATE TABLE payment_events
+-- Step 3 of 11: Create table payment_events
 -- Phase: Pre-deploy (expand)
 -- Lock: SHARE ROW EXCLUSIVE on payments: blocks writes
 -- Rewrite: no. Scan: no.

@@ -14,7 +14,7 @@
 --   application keeps working.
 
 -- ============================================================================
--- Step 1 of 11: Add column channel
+-- Step 1 of 11: Add column orders.channel
 -- Phase: Pre-deploy (expand)
 -- Lock: ACCESS EXCLUSIVE on orders: blocks reads and writes
 -- Rewrite: no. Scan: no.
@@ -57,7 +57,7 @@ ALTER TABLE orders ADD CONSTRAINT orders_channel_check CHECK (channel IN ('web',
 COMMIT;
 
 -- ============================================================================
--- Step 3 of 11: CREATE TABLE payment_events
+-- Step 3 of 11: Create table payment_events
 -- Phase: Pre-deploy (expand)
 -- Lock: SHARE ROW EXCLUSIVE on payments: blocks writes
 -- Rewrite: no. Scan: no.
@@ -88,7 +88,7 @@ CREATE TABLE payment_events (
 COMMIT;
 
 -- ============================================================================
--- Step 4 of 11: CREATE INDEX payment_events
+-- Step 4 of 11: Create index payment_events_payment_id_idx
 -- Phase: Pre-deploy (expand)
 -- Lock: SHARE on payment_events: blocks writes; scans the table
 -- Rewrite: no. Scan: yes.
@@ -132,7 +132,7 @@ RESET lock_timeout;
 RESET statement_timeout;
 
 -- ============================================================================
--- Step 6 of 11: ALTER TABLE payments
+-- Step 6 of 11: Attach constraint payments_provider_reference_key
 -- Phase: Pre-deploy (expand)
 -- Lock: ACCESS EXCLUSIVE on payments: blocks reads and writes
 -- Lock: SHARE UPDATE EXCLUSIVE on payments_provider_reference_key: blocks schema changes and

@@ -15,7 +15,7 @@
 -- WARNING: IRREVERSIBLE steps in this file: 9, 10. Their rollback cannot restore what they change.
 
 -- ============================================================================
--- Step 9 of 11: DELETE checkout_sessions  [IRREVERSIBLE]
+-- Step 9 of 11: Delete rows of checkout_sessions  [IRREVERSIBLE]
 -- Phase: Background backfill
 -- IRREVERSIBLE: it changes or deletes rows, and the package keeps no copy of them.
 -- Recovery: The package cannot restore changed or deleted rows. Keep a copy first if they may be
@@ -54,7 +54,7 @@ RESET lock_timeout;
 RESET statement_timeout;
 
 -- ============================================================================
--- Step 10 of 11: UPDATE payments  [IRREVERSIBLE]
+-- Step 10 of 11: Update rows of payments  [IRREVERSIBLE]
 -- Phase: Background backfill
 -- IRREVERSIBLE: it changes or deletes rows, and the package keeps no copy of them.
 -- Recovery: The package cannot restore changed or deleted rows. Keep a copy first if they may be

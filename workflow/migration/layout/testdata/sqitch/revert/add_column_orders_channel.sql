@@ -1,7 +1,8 @@
--- Revert checkout_core:add_column_channel from pg
+-- Revert checkout_core:add_column_orders_channel from pg
 
 -- ----------------------------------------------------------------------------
--- Undo step 1 of 11: Add column channel (pre-deploy; forward in deploy/add_column_channel.sql)
+-- Undo step 1 of 11: Add column orders.channel (pre-deploy; forward in
+--   deploy/add_column_orders_channel.sql)
 -- Note: Drops the column with every value written to it since.
 BEGIN;
 SET LOCAL lock_timeout = '1s';

@@ -1,4 +1,4 @@
--- Verify checkout_core:add_column_channel on pg
+-- Verify checkout_core:add_column_orders_channel on pg
 
 -- Fails (division by zero, or an unknown relation or column) when the change is missing.
 BEGIN;

@@ -1,4 +1,4 @@
--- Verify checkout_core:alter_table_payments on pg
+-- Verify checkout_core:attach_constraint_payments_provider_reference_key on pg
 
 -- Fails (division by zero, or an unknown relation or column) when the change is missing.
 BEGIN;

@@ -1,4 +1,4 @@
--- Verify checkout_core:create_index_payment_events on pg
+-- Verify checkout_core:create_index_payment_events_payment_id_idx on pg
 
 -- Fails (division by zero, or an unknown relation or column) when the change is missing.
 BEGIN;

@@ -1,9 +1,0 @@
--- Revert checkout_core:update_payments from pg
-
--- ----------------------------------------------------------------------------
--- Undo step 10 of 11: UPDATE payments (backfill; forward in deploy/update_payments.sql)
--- IRREVERSIBLE: it changes or deletes rows, and the package keeps no copy of them.
--- Recovery: The package cannot restore changed or deleted rows. Keep a copy first if they may be
---   needed: \copy (SELECT * FROM payments) TO 'payments-before.csv' CSV HEADER; otherwise restore
---   from a backup or point-in-time recovery.
-DO $pgrollout$ BEGIN RAISE NOTICE '%', 'step 10 (UPDATE payments) cannot be undone. Recovery: The package cannot restore changed or deleted rows. Keep a copy first if they may be needed: \copy (SELECT * FROM payments) TO ''payments-before.csv'' CSV HEADER; otherwise restore from a backup or point-in-time recovery.'; END $pgrollout$;

@@ -1,5 +1,0 @@
--- Verify checkout_core:update_payments on pg
-
--- Nothing to verify from the catalog for this change (UPDATE payments): check it by hand.
--- Note: Runs in batches of 1000 rows, committing each, so row locks are short, autovacuum keeps up
---   and a failure loses only one batch.
