@@ -29,7 +29,7 @@ func newExportDialog(c *Context) *exportDialog {
 	}
 	dir = strings.ReplaceAll(dir, "{id}", c.Project.Meta.ID)
 	f := newForm(c, "Export "+c.Project.Meta.Name,
-		"writes the markdown handoff files (README.md, decisions.md, ...); existing files are never overwritten",
+		"writes the handoff files (README.md, decisions.md, review.md, the rollout package under migration/); existing files are never overwritten",
 		[]string{"Folder"}, []string{dir})
 	f.setWidth(c.Width / 2)
 	return &exportDialog{c: c, form: f}

@@ -128,10 +128,18 @@ type Step struct {
 	Origin string            `json:"origin,omitempty"`
 	// Rewritten is set when the step's SQL is not the statement as written.
 	Rewritten bool `json:"rewritten"`
+	// Transient marks a step whose effect a later step of the same recipe
+	// removes (the helper CHECK of an online SET NOT NULL): there is
+	// nothing of it to verify once the rollout is done.
+	Transient bool `json:"transient,omitempty"`
 
 	// probe, when set, is the statement whose locks the step takes (one
 	// batch of a batched loop).
 	probe string
+	// touches lists the objects the step's statement touches; data marks
+	// a step that changes rows rather than the schema (see keepDependencies).
+	touches []string
+	data    bool
 }
 
 // Plan is a change turned into ordered steps.
@@ -193,6 +201,7 @@ func Build(files []review.Source, o Options) (Plan, error) {
 			pl.statement(st)
 		}
 	}
+	keepDependencies(pl.steps)
 	steps := order(pl.steps)
 	if err := annotate(steps, base, o); err != nil {
 		return Plan{}, err
@@ -338,7 +347,30 @@ func (p *planner) add(st schema.Statement, s Step) {
 	if !s.Rewritten {
 		s.Rewritten = normalizeSpace(s.SQL) != normalizeSpace(st.Text)
 	}
+	s.touches = stepTouches(s, st)
+	switch st.Node.GetNode().(type) {
+	case *pg_query.Node_UpdateStmt, *pg_query.Node_DeleteStmt, *pg_query.Node_InsertStmt, *pg_query.Node_MergeStmt:
+		s.data = true
+	}
 	p.steps = append(p.steps, s)
+}
+
+// stepTouches lists what the step's own SQL touches (one batch, for a
+// loop), or else what the statement it comes from touches.
+func stepTouches(s Step, st schema.Statement) []string {
+	sql := s.SQL
+	if s.probe != "" {
+		sql = s.probe
+	}
+	stmts, err := schema.Split("step", sql)
+	if err != nil || len(stmts) == 0 {
+		return touches(st)
+	}
+	var keys []string
+	for _, one := range stmts {
+		keys = append(keys, touches(one)...)
+	}
+	return keys
 }
 
 // normalizeSpace collapses blank space and drops a trailing semicolon.

@@ -1,6 +1,7 @@
 package migration
 
 import (
+	"slices"
 	"strings"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
@@ -38,6 +39,10 @@ func inverseOf(st schema.Statement, m *schema.Model) inverse {
 		if name.Name == "" {
 			return inverse{note: "The index has no name: find it with \\d and drop it with DROP INDEX CONCURRENTLY."}
 		}
+		if t := m.Table(rule.RelName(n.IndexStmt.Relation).String()); t != nil && t.Partitioned() {
+			return inverse{sql: "DROP INDEX IF EXISTS " + rule.QuoteQualified(name) + ";",
+				note: "A partitioned index cannot be dropped CONCURRENTLY: this takes ACCESS EXCLUSIVE on the parent and every partition, briefly."}
+		}
 		return inverse{sql: "DROP INDEX CONCURRENTLY IF EXISTS " + rule.QuoteQualified(name) + ";"}
 	case *pg_query.Node_ViewStmt:
 		return inverse{sql: "DROP VIEW IF EXISTS " + rule.RelSQL(n.ViewStmt.View) + ";",
@@ -59,10 +64,7 @@ func inverseOf(st schema.Statement, m *schema.Model) inverse {
 	case *pg_query.Node_CreateFunctionStmt:
 		return functionInverse(n.CreateFunctionStmt)
 	case *pg_query.Node_AlterTableStmt:
-		if len(n.AlterTableStmt.Cmds) == 1 {
-			return alterInverse(st, n.AlterTableStmt, n.AlterTableStmt.Cmds[0].GetAlterTableCmd(), m)
-		}
-		return inverse{note: "Undo each subcommand by hand, in reverse order."}
+		return alterInverses(st, n.AlterTableStmt, m)
 	case *pg_query.Node_RenameStmt:
 		return renameInverse(n.RenameStmt)
 	case *pg_query.Node_DropStmt:
@@ -82,6 +84,27 @@ func inverseOf(st schema.Statement, m *schema.Model) inverse {
 		return inverse{note: "No automatic inverse: delete the inserted rows by their keys if they must go."}
 	}
 	return inverse{note: "No automatic inverse for " + st.Kind + ": write it by hand before running the step."}
+}
+
+// alterInverses undoes the subcommands of an ALTER TABLE in reverse order.
+func alterInverses(st schema.Statement, at *pg_query.AlterTableStmt, m *schema.Model) inverse {
+	var out inverse
+	var sqls, notes []string
+	for i := len(at.Cmds) - 1; i >= 0; i-- {
+		inv := alterInverse(st, at, at.Cmds[i].GetAlterTableCmd(), m)
+		if inv.sql != "" {
+			sqls = append(sqls, inv.sql)
+		}
+		if inv.note != "" {
+			notes = append(notes, inv.note)
+		}
+		if inv.irreversible {
+			out.irreversible = true
+			out.recovery = joinSentences(out.recovery, inv.recovery)
+		}
+	}
+	out.sql, out.note = strings.Join(sqls, "\n"), strings.Join(notes, " ")
+	return out
 }
 
 // alterInverse undoes one ALTER TABLE subcommand, reading what it replaces
@@ -196,7 +219,7 @@ func dropInverse(st schema.Statement, ds *pg_query.DropStmt, m *schema.Model) in
 				unique = "UNIQUE "
 			}
 			sqls = append(sqls, "CREATE "+unique+"INDEX CONCURRENTLY IF NOT EXISTS "+rule.QuoteColID(ix.Name)+" ON "+
-				rule.QuoteQualified(ix.Table)+" USING "+ix.Definition()+";")
+				rule.QuoteQualified(ix.Table)+" USING "+indexDefinition(ix)+";")
 		}
 		return inverse{sql: strings.Join(sqls, "\n"), note: "Rebuilds the index concurrently: it takes as long as the first build."}
 	case pg_query.ObjectType_OBJECT_TABLE:
@@ -205,6 +228,23 @@ func dropInverse(st schema.Statement, ds *pg_query.DropStmt, m *schema.Model) in
 	}
 	return inverse{irreversible: true, note: "The dropped definition is not kept by the package.",
 		recovery: "Re-create it from the baseline schema (or a pg_dump --schema-only taken before the change)."}
+}
+
+// indexDefinition renders an index after its table name, with column
+// names quoted where they need it ("btree (\"Status\", created_at DESC)").
+func indexDefinition(ix *schema.Index) string {
+	q := *ix
+	q.Keys = slices.Clone(ix.Keys)
+	for i, k := range q.Keys {
+		if k.Column != "" {
+			q.Keys[i].Column = rule.QuoteColID(k.Column)
+		}
+	}
+	q.Include = make([]string, len(ix.Include))
+	for i, c := range ix.Include {
+		q.Include[i] = rule.QuoteColID(c)
+	}
+	return q.Definition()
 }
 
 // renameInverse renames back.

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -53,6 +54,8 @@ var roundTrips = []struct{ name, sql string }{
 	{"drop index", "DROP INDEX orders_status_idx;"},
 	{"rename column", "ALTER TABLE orders RENAME COLUMN note TO notes;"},
 	{"new table with index and key", "CREATE TABLE refunds (id bigint PRIMARY KEY, order_id bigint NOT NULL REFERENCES orders (id), at timestamptz NOT NULL DEFAULT now());\nCREATE INDEX refunds_order_idx ON refunds (order_id);"},
+	{"drop and re-create an index", "DROP INDEX orders_status_idx;\nCREATE INDEX orders_status_idx ON orders (status, id);"},
+	{"dedupe before a unique constraint", "UPDATE customers SET email = 'x@example.com' WHERE id <= 2;\nDELETE FROM customers WHERE id = 2;\nALTER TABLE customers ADD CONSTRAINT customers_email_key UNIQUE (email);"},
 	{"batched cleanup", "DELETE FROM audit WHERE at < now() - interval '1 year';\nUPDATE orders SET status = 'paid';"},
 }
 
@@ -161,5 +164,60 @@ func run(t *testing.T, conn *pgx.Conn, name, sql string) {
 		if _, err := conn.Exec(context.Background(), st.Text, pgx.QueryExecModeSimpleProtocol); err != nil {
 			t.Fatalf("%s: %s\n%v", st.Pos, st.Text, err)
 		}
+	}
+}
+
+// TestBatchLoopsOnPostgres runs batched UPDATEs and DELETEs and checks each
+// row was changed exactly once, including statements whose rows still match
+// their filter afterwards, and a text key.
+func TestBatchLoopsOnPostgres(t *testing.T) {
+	const base = `CREATE TABLE items (id bigint PRIMARY KEY, n int NOT NULL, price numeric(10,2), tag text);
+CREATE TABLE codes (code text PRIMARY KEY, hits int NOT NULL DEFAULT 0);
+INSERT INTO items SELECT g, 0, 1, CASE WHEN g % 2 = 0 THEN 'even' END FROM generate_series(1, 2345) g;
+INSERT INTO codes SELECT 'c' || g, 0 FROM generate_series(1, 777) g;
+`
+	tests := []struct{ name, change, check string }{
+		{"self-referencing SET", "UPDATE items SET n = n + 1 WHERE id <= 2000;",
+			"SELECT count(*) = 2345 AND sum(n) = 2000 AND max(n) = 1 FROM items"},
+		{"value the column rounds", "UPDATE items SET price = 9.999;",
+			"SELECT bool_and(price = 10.00) FROM items"},
+		{"now() per batch", "UPDATE items SET tag = now()::text WHERE tag IS NULL;",
+			"SELECT count(*) = 0 FROM items WHERE tag IS NULL"},
+		{"SET DEFAULT", "UPDATE codes SET hits = DEFAULT WHERE code LIKE 'c1%';",
+			"SELECT sum(hits) = 0 FROM codes"},
+		{"text key", "UPDATE codes SET hits = hits + 1;",
+			"SELECT count(*) = 777 AND bool_and(hits = 1) FROM codes"},
+		{"delete with a filter", "DELETE FROM items WHERE id % 3 = 0;",
+			"SELECT count(*) = 2345 - 781 AND count(*) FILTER (WHERE id % 3 = 0) = 0 FROM items"},
+	}
+	db := baselineDB(t, base)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			plan, err := migration.Build([]review.Source{{Name: "001_change.sql", Text: tt.change}},
+				migration.Options{Baseline: []review.Source{{Name: "baseline.sql", Text: base}}, BatchSize: 100})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var step migration.Step
+			for _, s := range plan.Steps {
+				if s.Phase == migration.PhaseBackfill {
+					step = s
+				}
+			}
+			if !strings.HasPrefix(step.SQL, "DO $$") || step.Transactional {
+				t.Fatalf("not a batch loop: %+v", step)
+			}
+			copyDB := db.Copy(t)
+			conn := copyDB.Connect(t)
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			if _, err := conn.Exec(ctx, step.SQL); err != nil {
+				t.Fatalf("%v\n%s", err, step.SQL)
+			}
+			var ok bool
+			if err := conn.QueryRow(ctx, tt.check).Scan(&ok); err != nil || !ok {
+				t.Errorf("%s: %v (err %v)", tt.check, ok, err)
+			}
+		})
 	}
 }

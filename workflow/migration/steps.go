@@ -7,7 +7,6 @@ import (
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/pgrollout/pgrollout/workflow/locks"
 	"github.com/pgrollout/pgrollout/workflow/review/rule"
@@ -30,8 +29,11 @@ func (p *planner) statement(st schema.Statement) {
 		case "lock_timeout", "statement_timeout":
 			// Every step sets its own.
 		default:
-			p.add(st, Step{Title: "Session setting", SQL: st.Text + ";", Transactional: true,
-				Note: "A session setting: it lasts only for the file (or transaction, with LOCAL) it runs in, so it is repeated in each package file that needs it."})
+			p.add(st, Step{Title: "Session setting " + n.VariableSetStmt.Name, SQL: st.Text + ";", Transactional: true, Unsafe: true,
+				Note: "A session setting lasts only for the session (or, with LOCAL, the transaction) it runs in, and the package runs its steps " +
+					"from several files and sessions without repeating it: the steps after this file would run with the server's default. " +
+					"Schema-qualify the names in the change, or set it on the role that runs migrations (ALTER ROLE ... SET " + n.VariableSetStmt.Name +
+					" = ...), and drop this statement."})
 		}
 	case *pg_query.Node_CreateStmt:
 		p.createTable(st, n.CreateStmt)
@@ -70,8 +72,17 @@ func (p *planner) keep(st schema.Statement, phase Phase, note string) {
 // createTable keeps a CREATE TABLE: a new table blocks nobody. Foreign keys
 // to existing tables take a brief SHARE ROW EXCLUSIVE on them.
 func (p *planner) createTable(st schema.Statement, cs *pg_query.CreateStmt) {
+	name := rule.RelName(cs.Relation).String()
+	if p.model.Table(name) != nil {
+		// CREATE TABLE IF NOT EXISTS on a table that is there: a no-op,
+		// and its inverse must not drop the existing table.
+		p.add(st, Step{Title: title(st), SQL: st.Text + ";", Transactional: true,
+			Note:         "The table already exists, so this statement does nothing; the steps after it treat the table as existing, with its rows.",
+			RollbackNote: "Nothing to undo: the table was there before."})
+		return
+	}
 	p.keep(st, PhasePreDeploy, "A new, empty table: nothing reads it yet, so its constraints and indexes cost nothing now.")
-	p.created[strings.ToLower(rule.RelName(cs.Relation).String())] = true
+	p.created[strings.ToLower(name)] = true
 }
 
 // createIndex builds indexes on existing tables CONCURRENTLY, named and
@@ -82,7 +93,13 @@ func (p *planner) createIndex(st schema.Statement, ix *pg_query.IndexStmt) {
 		p.keep(st, PhasePreDeploy, "The table is created by this change and still empty: a plain build is instant.")
 		return
 	}
-	if t := p.model.Table(table); t != nil && t.PartitionBy != nil && ix.Relation.GetInh() {
+	if t := p.model.Table(table); t != nil && t.Partitioned() {
+		if !ix.Relation.GetInh() {
+			inv := inverseOf(st, p.model)
+			p.add(st, Step{Title: title(st), SQL: st.Text + ";", Transactional: true, Rollback: inv.sql,
+				Note: "CREATE INDEX ... ON ONLY a partitioned parent builds nothing: the index stays invalid until every partition's index is attached with ALTER INDEX ... ATTACH PARTITION."})
+			return
+		}
 		p.keep(st, PhasePreDeploy, "An index on a partitioned table cannot be built CONCURRENTLY. The online form is by hand: "+
 			"CREATE INDEX ... ON ONLY the parent, CREATE INDEX CONCURRENTLY on each partition, then ALTER INDEX ... ATTACH PARTITION for each.")
 		return
@@ -91,7 +108,7 @@ func (p *planner) createIndex(st schema.Statement, ix *pg_query.IndexStmt) {
 	c := n.GetIndexStmt()
 	c.Concurrent, c.IfNotExists = true, true
 	if c.Idxname == "" {
-		c.Idxname = indexName(c)
+		c.Idxname = p.freeName(indexName(c))
 	}
 	name := schema.QualifiedName{Schema: ix.Relation.GetSchemaname(), Name: c.Idxname}
 	s := Step{
@@ -129,6 +146,20 @@ func duplicateCheck(table string, cols []string) string {
 	return "SELECT " + list + ", count(*) FROM " + table + " GROUP BY " + list + " HAVING count(*) > 1 LIMIT 10;"
 }
 
+// freeName is name, or name1, name2 ... when a relation of the model has it,
+// as PostgreSQL picks names for unnamed indexes.
+func (p *planner) freeName(name string) string {
+	for i := 0; ; i++ {
+		n := name
+		if i > 0 {
+			n = rule.Clip(name[:min(len(name), 63-len(fmt.Sprint(i)))] + fmt.Sprint(i))
+		}
+		if p.model.Index(n) == nil && p.model.Table(n) == nil {
+			return n
+		}
+	}
+}
+
 // indexName is the name PostgreSQL would pick for an unnamed index:
 // table_column[_column...]_idx ("expr" for expression keys).
 func indexName(ix *pg_query.IndexStmt) string {
@@ -147,6 +178,13 @@ func indexName(ix *pg_query.IndexStmt) string {
 // as its own step, so the recipes can split them, and applies each to the
 // model before planning the next.
 func (p *planner) alterTable(st schema.Statement, at *pg_query.AlterTableStmt) {
+	if len(at.Cmds) > 1 && !p.anyRecipe(st, at) {
+		// One ALTER TABLE does all its subcommands in one pass over the
+		// table under one lock: splitting would only add passes.
+		p.keep(st, PhasePreDeploy, "")
+		_ = p.model.ApplyPartial(st)
+		return
+	}
 	for _, n := range at.Cmds {
 		cmd := n.GetAlterTableCmd()
 		if cmd == nil {
@@ -156,6 +194,50 @@ func (p *planner) alterTable(st schema.Statement, at *pg_query.AlterTableStmt) {
 		p.alterCmd(one, at, cmd)
 		_ = p.model.ApplyPartial(one)
 	}
+}
+
+// anyRecipe reports whether a subcommand of the ALTER TABLE has an online
+// form that needs a step of its own.
+func (p *planner) anyRecipe(st schema.Statement, at *pg_query.AlterTableStmt) bool {
+	m := p.model.Clone()
+	for _, n := range at.Cmds {
+		cmd := n.GetAlterTableCmd()
+		if cmd == nil {
+			continue
+		}
+		one := alterOne(st, at, cmd)
+		facts := locks.Classify(one, m, p.pg)
+		switch cmd.Subtype {
+		case pg_query.AlterTableType_AT_AddColumn:
+			for _, c := range cmd.GetDef().GetColumnDef().GetConstraints() {
+				switch c.GetConstraint().GetContype() {
+				case pg_query.ConstrType_CONSTR_CHECK, pg_query.ConstrType_CONSTR_FOREIGN, pg_query.ConstrType_CONSTR_UNIQUE:
+					return true
+				}
+			}
+			if facts.Rewrites() {
+				return true
+			}
+		case pg_query.AlterTableType_AT_AddConstraint:
+			con := cmd.GetDef().GetConstraint()
+			switch con.GetContype() {
+			case pg_query.ConstrType_CONSTR_CHECK, pg_query.ConstrType_CONSTR_FOREIGN:
+				if !con.SkipValidation {
+					return true
+				}
+			case pg_query.ConstrType_CONSTR_UNIQUE, pg_query.ConstrType_CONSTR_PRIMARY:
+				if con.Indexname == "" {
+					return true
+				}
+			}
+		case pg_query.AlterTableType_AT_SetNotNull:
+			if facts.Scans() && p.pg >= 12 {
+				return true
+			}
+		}
+		_ = m.ApplyPartial(one)
+	}
+	return false
 }
 
 // alterOne is one subcommand of an ALTER TABLE as a statement of its own.
@@ -270,36 +352,66 @@ func (p *planner) addColumn(st schema.Statement, at *pg_query.AlterTableStmt, cd
 	}
 }
 
-// backfillColumn fills existing rows of a new column in batches.
+// backfillColumn fills existing rows of a new column in batches of the
+// primary key; without a single-column key it fills them in one statement.
 func (p *planner) backfillColumn(st schema.Statement, at *pg_query.AlterTableStmt, column, expr string) {
 	table := rule.RelSQL(at.Relation)
 	col := rule.QuoteColID(column)
-	key := p.batchKey(rule.RelName(at.Relation).String())
-	update := fmt.Sprintf("UPDATE %s SET %s = %s WHERE %s IN (SELECT %s FROM %s WHERE %s IS NULL LIMIT %d)",
-		table, col, expr, key, key, table, col, p.o.batch())
-	p.add(st, Step{Phase: PhaseBackfill, Title: "Backfill " + rule.RelName(at.Relation).String() + "." + column + " in batches", Rewritten: true,
-		SQL: batchLoop(update), probe: update + ";",
-		Note: fmt.Sprintf("Fills existing rows %d at a time, committing each batch, so no lock is held for long and replicas keep up. "+
-			"Count what is left with SELECT count(*) FROM %s WHERE %s IS NULL;", p.o.batch(), table, col),
-		Rollback:     "",
-		RollbackNote: "Nothing to undo apart from the column itself (dropped by its own rollback)."})
-}
-
-// batchKey is the column a batch selects rows by: the single-column primary
-// key when the model knows it, else ctid.
-func (p *planner) batchKey(table string) string {
-	if t := p.model.Table(table); t != nil && t.PrimaryKey != nil && len(t.PrimaryKey.Columns) == 1 {
-		return rule.QuoteColID(t.PrimaryKey.Columns[0])
+	update := fmt.Sprintf("UPDATE %s SET %s = %s", table, col, expr)
+	s := Step{Phase: PhaseBackfill, Title: "Backfill " + rule.RelName(at.Relation).String() + "." + column, Rewritten: true,
+		RollbackNote: "Nothing to undo apart from the column itself (dropped by its own rollback)."}
+	if key, typ, ok := p.batchKey(rule.RelName(at.Relation).String()); ok {
+		s.SQL, s.probe, s.Transactional = batchLoop(table, key, typ, col+" IS NULL", update, p.o.batch()), update+" WHERE "+col+" IS NULL;", false
+		s.Note = fmt.Sprintf("Fills existing rows %d at a time in key order, committing each batch, so no lock is held for long and replicas keep up. "+
+			"Count what is left with SELECT count(*) FROM %s WHERE %s IS NULL;", p.o.batch(), table, col)
+	} else {
+		s.SQL, s.Transactional, s.Unsafe = update+" WHERE "+col+" IS NULL;", true, true
+		s.Note = "The table has no single-column primary key to batch by, so the backfill is one statement that locks every row it updates until it commits."
 	}
-	return "ctid"
+	p.add(st, s)
 }
 
-// batchLoop wraps a statement that touches one batch in a DO block that
-// repeats it, committing each batch, until it touches no row. COMMIT in DO
-// needs PostgreSQL 11 and no surrounding transaction block.
-func batchLoop(stmt string) string {
-	return "DO $$\nDECLARE\n  n bigint;\nBEGIN\n  LOOP\n    " + stmt + ";\n" +
-		"    GET DIAGNOSTICS n = ROW_COUNT;\n    EXIT WHEN n = 0;\n    COMMIT;\n    PERFORM pg_sleep(0.05);\n  END LOOP;\nEND\n$$;"
+// batchKey is the column batches walk: the table's single-column primary
+// key, with its type; ok is false when the model knows none.
+func (p *planner) batchKey(table string) (key, typ string, ok bool) {
+	t := p.model.Table(table)
+	if t == nil || t.PrimaryKey == nil || len(t.PrimaryKey.Columns) != 1 {
+		return "", "", false
+	}
+	c := t.Column(t.PrimaryKey.Columns[0])
+	if c == nil || c.Type == "" {
+		return "", "", false
+	}
+	return rule.QuoteColID(c.Name), c.Type, true
+}
+
+// batchLoop renders a DO block that runs stmt (an UPDATE or DELETE on table
+// without a WHERE) over the rows matching filter, one range of the key at a
+// time in key order, committing after each. Every row is visited once, so
+// the loop ends even when the statement leaves a row still matching the
+// filter. COMMIT in DO needs PostgreSQL 11 and no surrounding transaction
+// block.
+func batchLoop(table, key, typ, filter, stmt string, size int) string {
+	match := ""
+	if filter != "" {
+		match = " AND (" + filter + ")"
+	}
+	return fmt.Sprintf(`DO $$
+DECLARE
+  done %[3]s;
+  upto %[3]s;
+BEGIN
+  LOOP
+    SELECT max(k) INTO upto FROM (SELECT %[2]s AS k FROM %[1]s WHERE (done IS NULL OR %[2]s > done)%[4]s ORDER BY %[2]s LIMIT %[6]d) batch;
+    EXIT WHEN upto IS NULL;
+    %[5]s WHERE (done IS NULL OR %[2]s > done) AND %[2]s <= upto%[4]s;
+    done := upto;
+    COMMIT;
+    RAISE NOTICE 'done up to %%', done;
+    PERFORM pg_sleep(0.05);
+  END LOOP;
+END
+$$;`, table, key, typ, match, stmt, size)
 }
 
 // columnConstraint adds an inline constraint of a new column online.
@@ -344,6 +456,12 @@ func (p *planner) addConstraint(st schema.Statement, at *pg_query.AlterTableStmt
 	}
 	name := rule.QuoteColID(con.Conname)
 	drop := "ALTER TABLE " + table + " DROP CONSTRAINT IF EXISTS " + name + ";"
+	if t := p.model.Table(rule.RelName(at.Relation).String()); t != nil && t.Partitioned() &&
+		(con.Contype == pg_query.ConstrType_CONSTR_FOREIGN || con.Contype == pg_query.ConstrType_CONSTR_UNIQUE || con.Contype == pg_query.ConstrType_CONSTR_PRIMARY) {
+		p.keep(st, PhasePreDeploy, "On a partitioned table PostgreSQL allows neither a NOT VALID foreign key nor a unique index built CONCURRENTLY: "+
+			"the constraint is added as written, checking or indexing every partition under its lock.")
+		return
+	}
 	switch con.Contype {
 	case pg_query.ConstrType_CONSTR_CHECK, pg_query.ConstrType_CONSTR_FOREIGN:
 		if con.SkipValidation {
@@ -519,23 +637,23 @@ func (p *planner) notNullSteps(st schema.Statement, at *pg_query.AlterTableStmt,
 	col := rule.QuoteColID(column)
 	check := rule.QuoteColID(rule.Clip(at.Relation.GetRelname() + "_" + column + "_not_null"))
 	dropCheck := "ALTER TABLE " + table + " DROP CONSTRAINT IF EXISTS " + check + ";"
-	post := func(title, sql, note, rollback string) {
-		p.add(st, Step{Phase: PhasePostDeploy, Title: title, SQL: sql, Note: note, Rollback: rollback, Transactional: true, Rewritten: true})
+	post := func(title, sql, note, rollback string, transient bool) {
+		p.add(st, Step{Phase: PhasePostDeploy, Title: title, SQL: sql, Note: note, Rollback: rollback, Transactional: true, Rewritten: true, Transient: transient})
 	}
 	post("Check "+column+" IS NOT NULL, NOT VALID",
 		"ALTER TABLE "+table+" ADD CONSTRAINT "+check+" CHECK ("+col+" IS NOT NULL) NOT VALID;",
-		"New and updated rows must have a value from here on; existing rows are not scanned.", dropCheck)
+		"New and updated rows must have a value from here on; existing rows are not scanned.", dropCheck, true)
 	post("Validate "+column+" IS NOT NULL",
 		"ALTER TABLE "+table+" VALIDATE CONSTRAINT "+check+";",
-		"Scans the table under SHARE UPDATE EXCLUSIVE: reads and writes go on. Fails while NULLs remain: SELECT count(*) FROM "+table+" WHERE "+col+" IS NULL;", "")
+		"Scans the table under SHARE UPDATE EXCLUSIVE: reads and writes go on. Fails while NULLs remain: SELECT count(*) FROM "+table+" WHERE "+col+" IS NULL;", "", true)
 	post("Set "+column+" NOT NULL",
 		"ALTER TABLE "+table+" ALTER COLUMN "+col+" SET NOT NULL;",
 		"The validated CHECK proves there is no NULL, so this skips the scan: a brief ACCESS EXCLUSIVE lock.",
-		"ALTER TABLE "+table+" ALTER COLUMN "+col+" DROP NOT NULL;")
+		"ALTER TABLE "+table+" ALTER COLUMN "+col+" DROP NOT NULL;", false)
 	post("Drop the helper CHECK on "+column,
 		dropCheck,
 		"NOT NULL now holds; the CHECK is redundant.",
-		"")
+		"", false)
 }
 
 // dataChange plans an UPDATE, DELETE, INSERT or MERGE as background work.
@@ -549,17 +667,39 @@ func (p *planner) dataChange(st schema.Statement) {
 	s := Step{Phase: PhaseBackfill, Title: title(st), SQL: st.Text + ";", Transactional: true,
 		Irreversible: true,
 		Recovery: "The package cannot restore changed or deleted rows. Keep a copy first if they may be needed: " +
-			"\\copy (SELECT * FROM " + st.Target + rowFilter(st) + ") TO '" + st.Target + "-before.csv' CSV HEADER; " +
+			"\\copy (SELECT * FROM " + dmlTable(st) + rowFilter(st) + ") TO '" + st.Target + "-before.csv' CSV HEADER; " +
 			"otherwise restore from a backup or point-in-time recovery."}
-	if batched, ok := p.batched(st); ok {
-		s.SQL, s.probe, s.Transactional, s.Rewritten = batchLoop(batched), batched+";", false, true
-		s.Note = fmt.Sprintf("Runs in batches of %d rows, committing each, so row locks are short, autovacuum keeps up and a failure loses only one batch.", p.o.batch())
+	if loop, probe, ok := p.batched(st); ok {
+		s.SQL, s.probe, s.Transactional, s.Rewritten = loop, probe, false, true
+		s.Note = fmt.Sprintf("Runs over ranges of %d rows in key order, committing each, so row locks are short, autovacuum keeps up, "+
+			"and a failure loses only one batch. Each row is visited once; functions such as now() are evaluated per batch.", p.o.batch())
+		s.Retry = "Each committed batch stays done and the loop reports the last key it finished (NOTICE done up to ...). " +
+			"A re-run starts again from the lowest key: harmless for a DELETE or a SET of constants; otherwise resume by hand from the reported key."
 	} else if _, ok := st.Node.GetNode().(*pg_query.Node_InsertStmt); !ok {
 		s.Unsafe = true
-		s.Note = "Runs as one statement: it could not be cut into repeatable batches (a volatile or multi-column SET, a join, a RETURNING or a CTE). " +
+		s.Note = "Runs as one statement: it could not be cut into key ranges (no single-column primary key, or a FROM, USING, RETURNING or WITH). " +
 			"Every row it touches stays locked until it commits."
 	}
 	p.add(st, s)
+}
+
+// dmlTable renders the table a data statement changes, quoted for SQL.
+func dmlTable(st schema.Statement) string {
+	var rel *pg_query.RangeVar
+	switch n := st.Node.GetNode().(type) {
+	case *pg_query.Node_UpdateStmt:
+		rel = n.UpdateStmt.Relation
+	case *pg_query.Node_DeleteStmt:
+		rel = n.DeleteStmt.Relation
+	case *pg_query.Node_InsertStmt:
+		rel = n.InsertStmt.Relation
+	case *pg_query.Node_MergeStmt:
+		rel = n.MergeStmt.Relation
+	}
+	if rel == nil {
+		return st.Target
+	}
+	return rule.RelSQL(rel)
 }
 
 // rowFilter renders the WHERE clause of an UPDATE or DELETE (" WHERE ...").
@@ -577,80 +717,47 @@ func rowFilter(st schema.Statement) string {
 	return " WHERE " + st.Expr(where)
 }
 
-// batched renders one batch of a plain UPDATE or DELETE: the statement
-// restricted to the next rows it has not done yet. An UPDATE is done for a
-// row once its columns hold the new values.
-func (p *planner) batched(st schema.Statement) (string, bool) {
+// batched renders a plain UPDATE or DELETE as a loop over ranges of the
+// table's primary key, with the statement's own WHERE as the filter; ok is
+// false when the statement has parts a range cannot carry (FROM, USING,
+// RETURNING, WITH, an alias) or the table has no single-column key. probe is
+// the statement one batch runs.
+func (p *planner) batched(st schema.Statement) (loop, probe string, ok bool) {
 	var rel *pg_query.RangeVar
 	var where *pg_query.Node
-	var set []*pg_query.Node
+	var head string
 	switch n := st.Node.GetNode().(type) {
 	case *pg_query.Node_UpdateStmt:
 		u := n.UpdateStmt
 		if len(u.FromClause) > 0 || len(u.ReturningList) > 0 || u.WithClause != nil {
-			return "", false
+			return "", "", false
 		}
-		rel, where, set = u.Relation, u.WhereClause, u.TargetList
+		rel, where = u.Relation, u.WhereClause
+		bare := proto.Clone(st.Node).(*pg_query.Node)
+		bare.GetUpdateStmt().WhereClause = nil
+		head = strings.TrimSuffix(deparse(st, bare), ";")
 	case *pg_query.Node_DeleteStmt:
 		d := n.DeleteStmt
 		if len(d.UsingClause) > 0 || len(d.ReturningList) > 0 || d.WithClause != nil {
-			return "", false
+			return "", "", false
 		}
 		rel, where = d.Relation, d.WhereClause
+		head = "DELETE FROM " + rule.RelSQL(rel)
 	default:
-		return "", false
+		return "", "", false
 	}
-	if rel.GetAlias() != nil {
-		return "", false
+	if rel.GetAlias() != nil || !rel.GetInh() {
+		return "", "", false
 	}
-	table := rule.RelSQL(rel)
-	var conds []string
-	if where != nil {
-		conds = append(conds, "("+st.Expr(where)+")")
-	}
-	var cols, vals []string
-	for _, t := range set {
-		rt := t.GetResTarget()
-		if rt == nil || len(rt.Indirection) > 0 || rt.Val.GetMultiAssignRef() != nil || volatile(rt.Val) {
-			return "", false
-		}
-		cols = append(cols, rule.QuoteColID(rt.Name))
-		vals = append(vals, st.Expr(rt.Val))
-	}
-	if len(cols) > 0 {
-		conds = append(conds, "("+strings.Join(cols, ", ")+") IS DISTINCT FROM ("+strings.Join(vals, ", ")+")")
-		if len(cols) == 1 {
-			conds[len(conds)-1] = cols[0] + " IS DISTINCT FROM " + vals[0]
-		}
+	key, typ, ok := p.batchKey(rule.RelName(rel).String())
+	if !ok {
+		return "", "", false
 	}
 	filter := ""
-	if len(conds) > 0 {
-		filter = " WHERE " + strings.Join(conds, " AND ")
+	if where != nil {
+		filter = st.Expr(where)
 	}
-	key := p.batchKey(rule.RelName(rel).String())
-	pick := fmt.Sprintf("%s IN (SELECT %s FROM %s%s LIMIT %d)", key, key, table, filter, p.o.batch())
-	if len(set) > 0 {
-		assign := make([]string, len(cols))
-		for i := range cols {
-			assign[i] = cols[i] + " = " + vals[i]
-		}
-		return "UPDATE " + table + " SET " + strings.Join(assign, ", ") + " WHERE " + pick, true
-	}
-	return "DELETE FROM " + table + " WHERE " + pick, true
-}
-
-// volatile reports whether an expression calls a volatile function (or one
-// the volatility list does not know).
-func volatile(n *pg_query.Node) bool {
-	found := false
-	schema.Walk(n.ProtoReflect(), func(m protoreflect.Message) {
-		if fc, ok := m.Interface().(*pg_query.FuncCall); ok {
-			if locks.FunctionVolatility(schema.NameList(fc.Funcname)) == locks.VolatilityVolatile {
-				found = true
-			}
-		}
-	})
-	return found
+	return batchLoop(rule.RelSQL(rel), key, typ, filter, head, p.o.batch()), st.Text + ";", true
 }
 
 // enumValue plans ALTER TYPE ... ADD VALUE: its own transaction, before
@@ -678,9 +785,10 @@ func (p *planner) rename(st schema.Statement, rs *pg_query.RenameStmt) {
 // drop plans DROP statements as contract steps; DROP INDEX on an existing
 // table runs CONCURRENTLY.
 func (p *planner) drop(st schema.Statement, ds *pg_query.DropStmt) {
-	if ds.RemoveType == pg_query.ObjectType_OBJECT_INDEX && !ds.Concurrent && len(ds.Objects) == 1 {
+	if ds.RemoveType == pg_query.ObjectType_OBJECT_INDEX && !ds.Concurrent && len(ds.Objects) == 1 &&
+		ds.Behavior != pg_query.DropBehavior_DROP_CASCADE {
 		name := schema.ObjectName(ds.Objects[0])
-		if ix := p.model.Index(name); ix != nil && !p.isNew(ix.Table.String()) {
+		if ix := p.model.Index(name); ix != nil && !p.isNew(ix.Table.String()) && !p.partitioned(ix.Table.String()) {
 			n := proto.Clone(st.Node).(*pg_query.Node)
 			d := n.GetDropStmt()
 			d.Concurrent, d.MissingOk = true, true
@@ -692,6 +800,12 @@ func (p *planner) drop(st schema.Statement, ds *pg_query.DropStmt) {
 		}
 	}
 	p.keep(st, PhasePostDeploy, "A contract step: it runs once no deployed code uses what it removes.")
+}
+
+// partitioned reports whether the model knows the table as partitioned.
+func (p *planner) partitioned(table string) bool {
+	t := p.model.Table(table)
+	return t != nil && t.Partitioned()
 }
 
 // joinSentences joins two notes with a space.

@@ -181,6 +181,10 @@ func (r runner) run(l Layout, files []File) bool {
 			r.psqlFile("deploy/"+c+".sql", true)
 			r.psqlFile(verify, true)
 		}
+		// sqitch verify re-runs every script once the whole plan is deployed.
+		for _, c := range changes {
+			r.psqlFile("verify/"+c+".sql", true)
+		}
 		r.forwardDone()
 		for k := len(changes) - 1; k >= 0; k-- {
 			r.psqlFile("revert/"+changes[k]+".sql", true)

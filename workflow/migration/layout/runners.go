@@ -263,11 +263,13 @@ func (pk *pkg) sqitch() []File {
 		fmt.Fprintf(&v, "-- Verify %s:%s on pg\n\n", pk.name, u.desc)
 		var queries []string
 		for _, st := range pk.parsed[i] {
-			if q := verifyQuery(st); q != "" {
+			if q := verifyQuery(st); q != "" && !s.Transient {
 				queries = append(queries, q)
 			}
 		}
-		if len(queries) == 0 {
+		if s.Transient {
+			prose(&v, "", "Nothing to verify: this step's helper constraint is dropped by a later step of the same recipe ("+oneLine(s.Title)+").")
+		} else if len(queries) == 0 {
 			prose(&v, "", "Nothing to verify from the catalog for this change ("+oneLine(s.Title)+"): check it by hand.")
 			if s.Phase == migration.PhaseBackfill {
 				prose(&v, "Note", s.Note)

@@ -24,9 +24,12 @@
 -- Table size: checkout_sessions: 23,310,402 rows, 14.2 GiB
 -- Runs: outside any transaction block (it cannot run inside one), lock_timeout 1min,
 --   statement_timeout 0 (session SET, reset after)
--- Note: Runs in batches of 1000 rows, committing each, so row locks are short, autovacuum keeps up
---   and a failure loses only one batch.
--- Retry: Re-run it: each batch picks only rows not done yet, and committed batches stay done.
+-- Note: Runs over ranges of 1000 rows in key order, committing each, so row locks are short,
+--   autovacuum keeps up, and a failure loses only one batch. Each row is visited once; functions
+--   such as now() are evaluated per batch.
+-- Retry: Each committed batch stays done and the loop reports the last key it finished (NOTICE done
+--   up to ...). A re-run starts again from the lowest key: harmless for a DELETE or a SET of
+--   constants; otherwise resume by hand from the reported key.
 -- Rollback: none, see IRREVERSIBLE above
 -- Source: 001_checkout_core.sql:57:1 (rewritten from the statement as written there)
 -- As written: DELETE FROM checkout_sessions
@@ -36,13 +39,16 @@ SET lock_timeout = '1min';
 SET statement_timeout = '0';
 DO $$
 DECLARE
-  n bigint;
+  done bigint;
+  upto bigint;
 BEGIN
   LOOP
-    DELETE FROM checkout_sessions WHERE id IN (SELECT id FROM checkout_sessions WHERE (status = 'abandoned' AND created_at < (now() - '90 days'::interval)) LIMIT 1000);
-    GET DIAGNOSTICS n = ROW_COUNT;
-    EXIT WHEN n = 0;
+    SELECT max(k) INTO upto FROM (SELECT id AS k FROM checkout_sessions WHERE (done IS NULL OR id > done) AND (status = 'abandoned' AND created_at < (now() - '90 days'::interval)) ORDER BY id LIMIT 1000) batch;
+    EXIT WHEN upto IS NULL;
+    DELETE FROM checkout_sessions WHERE (done IS NULL OR id > done) AND id <= upto AND (status = 'abandoned' AND created_at < (now() - '90 days'::interval));
+    done := upto;
     COMMIT;
+    RAISE NOTICE 'done up to %', done;
     PERFORM pg_sleep(0.05);
   END LOOP;
 END

@@ -27,9 +27,12 @@
 -- Table size: checkout_sessions: 23,310,402 rows, 14.2 GiB
 -- Runs: outside any transaction block (it cannot run inside one), lock_timeout 1min,
 --   statement_timeout 0 (session SET, reset after)
--- Note: Runs in batches of 1000 rows, committing each, so row locks are short, autovacuum keeps up
---   and a failure loses only one batch.
--- Retry: Re-run it: each batch picks only rows not done yet, and committed batches stay done.
+-- Note: Runs over ranges of 1000 rows in key order, committing each, so row locks are short,
+--   autovacuum keeps up, and a failure loses only one batch. Each row is visited once; functions
+--   such as now() are evaluated per batch.
+-- Retry: Each committed batch stays done and the loop reports the last key it finished (NOTICE done
+--   up to ...). A re-run starts again from the lowest key: harmless for a DELETE or a SET of
+--   constants; otherwise resume by hand from the reported key.
 -- Rollback: none, see IRREVERSIBLE above
 -- Source: 001_checkout_core.sql:57:1 (rewritten from the statement as written there)
 -- As written: DELETE FROM checkout_sessions
@@ -39,13 +42,16 @@ SET lock_timeout = '1min';
 SET statement_timeout = '0';
 DO $$
 DECLARE
-  n bigint;
+  done bigint;
+  upto bigint;
 BEGIN
   LOOP
-    DELETE FROM checkout_sessions WHERE id IN (SELECT id FROM checkout_sessions WHERE (status = 'abandoned' AND created_at < (now() - '90 days'::interval)) LIMIT 1000);
-    GET DIAGNOSTICS n = ROW_COUNT;
-    EXIT WHEN n = 0;
+    SELECT max(k) INTO upto FROM (SELECT id AS k FROM checkout_sessions WHERE (done IS NULL OR id > done) AND (status = 'abandoned' AND created_at < (now() - '90 days'::interval)) ORDER BY id LIMIT 1000) batch;
+    EXIT WHEN upto IS NULL;
+    DELETE FROM checkout_sessions WHERE (done IS NULL OR id > done) AND id <= upto AND (status = 'abandoned' AND created_at < (now() - '90 days'::interval));
+    done := upto;
     COMMIT;
+    RAISE NOTICE 'done up to %', done;
     PERFORM pg_sleep(0.05);
   END LOOP;
 END
@@ -60,14 +66,17 @@ RESET statement_timeout;
 -- Recovery: The package cannot restore changed or deleted rows. Keep a copy first if they may be
 --   needed: \copy (SELECT * FROM payments) TO 'payments-before.csv' CSV HEADER; otherwise restore
 --   from a backup or point-in-time recovery.
--- Lock: ROW EXCLUSIVE on payments: blocks schema changes only, not reads or writes
--- Rewrite: no. Scan: no.
+-- Lock: ROW EXCLUSIVE on payments: blocks schema changes only, not reads or writes; scans the table
+-- Rewrite: no. Scan: yes.
 -- Table size: payments: 6,912,448 rows, 5.3 GiB
 -- Runs: outside any transaction block (it cannot run inside one), lock_timeout 1min,
 --   statement_timeout 0 (session SET, reset after)
--- Note: Runs in batches of 1000 rows, committing each, so row locks are short, autovacuum keeps up
---   and a failure loses only one batch.
--- Retry: Re-run it: each batch picks only rows not done yet, and committed batches stay done.
+-- Note: Runs over ranges of 1000 rows in key order, committing each, so row locks are short,
+--   autovacuum keeps up, and a failure loses only one batch. Each row is visited once; functions
+--   such as now() are evaluated per batch.
+-- Retry: Each committed batch stays done and the loop reports the last key it finished (NOTICE done
+--   up to ...). A re-run starts again from the lowest key: harmless for a DELETE or a SET of
+--   constants; otherwise resume by hand from the reported key.
 -- Rollback: none, see IRREVERSIBLE above
 -- Source: 001_checkout_core.sql:61:1 (rewritten from the statement as written there)
 -- As written: UPDATE payments SET provider_payload = NULL
@@ -75,13 +84,16 @@ SET lock_timeout = '1min';
 SET statement_timeout = '0';
 DO $$
 DECLARE
-  n bigint;
+  done bigint;
+  upto bigint;
 BEGIN
   LOOP
-    UPDATE payments SET provider_payload = NULL WHERE id IN (SELECT id FROM payments WHERE provider_payload IS DISTINCT FROM NULL LIMIT 1000);
-    GET DIAGNOSTICS n = ROW_COUNT;
-    EXIT WHEN n = 0;
+    SELECT max(k) INTO upto FROM (SELECT id AS k FROM payments WHERE (done IS NULL OR id > done) ORDER BY id LIMIT 1000) batch;
+    EXIT WHEN upto IS NULL;
+    UPDATE payments SET provider_payload = NULL WHERE (done IS NULL OR id > done) AND id <= upto;
+    done := upto;
     COMMIT;
+    RAISE NOTICE 'done up to %', done;
     PERFORM pg_sleep(0.05);
   END LOOP;
 END
