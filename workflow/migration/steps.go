@@ -387,7 +387,8 @@ func (p *planner) batchKey(table string) (key, typ string, ok bool) {
 
 // batchLoop renders a DO block that runs stmt (an UPDATE or DELETE on table
 // without a WHERE) over the rows matching filter, one range of the key at a
-// time in key order, committing after each. Every row is visited once, so
+// time in key order, committing after each (its variables carry a pgr_
+// prefix so that they cannot shadow a column). Every row is visited once, so
 // the loop ends even when the statement leaves a row still matching the
 // filter. COMMIT in DO needs PostgreSQL 11 and no surrounding transaction
 // block.
@@ -398,16 +399,16 @@ func batchLoop(table, key, typ, filter, stmt string, size int) string {
 	}
 	return fmt.Sprintf(`DO $$
 DECLARE
-  done %[3]s;
-  upto %[3]s;
+  pgr_done %[3]s;
+  pgr_upto %[3]s;
 BEGIN
   LOOP
-    SELECT max(k) INTO upto FROM (SELECT %[2]s AS k FROM %[1]s WHERE (done IS NULL OR %[2]s > done)%[4]s ORDER BY %[2]s LIMIT %[6]d) batch;
-    EXIT WHEN upto IS NULL;
-    %[5]s WHERE (done IS NULL OR %[2]s > done) AND %[2]s <= upto%[4]s;
-    done := upto;
+    SELECT max(pgr_k) INTO pgr_upto FROM (SELECT %[2]s AS pgr_k FROM %[1]s WHERE (pgr_done IS NULL OR %[2]s > pgr_done)%[4]s ORDER BY %[2]s LIMIT %[6]d) pgr_batch;
+    EXIT WHEN pgr_upto IS NULL;
+    %[5]s WHERE (pgr_done IS NULL OR %[2]s > pgr_done) AND %[2]s <= pgr_upto%[4]s;
+    pgr_done := pgr_upto;
     COMMIT;
-    RAISE NOTICE 'done up to %%', done;
+    RAISE NOTICE 'done up to %%', pgr_done;
     PERFORM pg_sleep(0.05);
   END LOOP;
 END

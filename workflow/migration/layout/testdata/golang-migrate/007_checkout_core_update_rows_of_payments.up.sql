@@ -36,16 +36,16 @@
 -- As written: UPDATE payments SET provider_payload = NULL
 DO $$
 DECLARE
-  done bigint;
-  upto bigint;
+  pgr_done bigint;
+  pgr_upto bigint;
 BEGIN
   LOOP
-    SELECT max(k) INTO upto FROM (SELECT id AS k FROM payments WHERE (done IS NULL OR id > done) ORDER BY id LIMIT 1000) batch;
-    EXIT WHEN upto IS NULL;
-    UPDATE payments SET provider_payload = NULL WHERE (done IS NULL OR id > done) AND id <= upto;
-    done := upto;
+    SELECT max(pgr_k) INTO pgr_upto FROM (SELECT id AS pgr_k FROM payments WHERE (pgr_done IS NULL OR id > pgr_done) ORDER BY id LIMIT 1000) pgr_batch;
+    EXIT WHEN pgr_upto IS NULL;
+    UPDATE payments SET provider_payload = NULL WHERE (pgr_done IS NULL OR id > pgr_done) AND id <= pgr_upto;
+    pgr_done := pgr_upto;
     COMMIT;
-    RAISE NOTICE 'done up to %', done;
+    RAISE NOTICE 'done up to %', pgr_done;
     PERFORM pg_sleep(0.05);
   END LOOP;
 END
