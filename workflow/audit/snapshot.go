@@ -1,7 +1,9 @@
 // Package audit computes the Audit stage: the operational signals a read-only
 // look at a database's statistics views gives (sequential scans, temp writes,
-// index usage and sizes), computed from a snapshot of those views. It presents
-// observations; the checks with thresholds come later.
+// index usage and sizes), computed from a snapshot of those views: Collect
+// reads one over a read-only connection, Analyze turns it into check
+// results and findings, and the same analysis serves a stored or
+// hand-written snapshot offline.
 package audit
 
 import (
@@ -35,6 +37,115 @@ type Snapshot struct {
 	Tables     []TableStats     `json:"tables"`
 	Indexes    []IndexStats     `json:"indexes"`
 	Statements []StatementStats `json:"statements,omitempty"`
+
+	// The sections below come from a live collection (Collect); a
+	// snapshot written by hand may leave them out, and the checks that
+	// need them then report skipped.
+
+	// Server is what the capability probe found; nil when not probed.
+	Server *ServerInfo `json:"server,omitempty"`
+	// ForeignKeys lists the foreign keys of user tables.
+	ForeignKeys []ForeignKeyStats `json:"foreign_keys,omitempty"`
+	// Sequences lists sequences with the column they feed, if any.
+	Sequences []SequenceStats `json:"sequences,omitempty"`
+	// Bloat holds the statistical bloat estimates (ioguix formulas) of
+	// tables and btree indexes.
+	Bloat []BloatEstimate `json:"bloat,omitempty"`
+	// Sections says, per section of the collection ("tables", "indexes",
+	// "statements", "foreign_keys", "sequences", "bloat", "xid"), whether it
+	// was collected in full, in part or not at all, and why.
+	Sections []Section `json:"sections,omitempty"`
+}
+
+// ServerInfo is the capability probe: who we are on which server, and what
+// that lets us read.
+type ServerInfo struct {
+	// VersionNum is server_version_num, e.g. 160004.
+	VersionNum int  `json:"version_num"`
+	InRecovery bool `json:"in_recovery"`
+	// User is current_user; Superuser and the role memberships say what
+	// it may read.
+	User      string   `json:"user"`
+	Superuser bool     `json:"superuser"`
+	Roles     []string `json:"roles,omitempty"` // of pg_monitor, pg_read_all_stats, pg_read_all_data
+	// PGSS describes pg_stat_statements; nil when it is not installed in
+	// this database.
+	PGSS *PGSSInfo `json:"pg_stat_statements,omitempty"`
+	// TrackCounts and TrackIOTiming are the settings of those names.
+	TrackCounts   bool `json:"track_counts"`
+	TrackIOTiming bool `json:"track_io_timing"`
+	// Settings holds other settings the checks cite (work_mem,
+	// autovacuum_freeze_max_age, log_temp_files ...), as text.
+	Settings map[string]string `json:"settings,omitempty"`
+}
+
+// PGSSInfo is where pg_stat_statements lives and what its view has: the
+// columns follow the installed extension version, not the server version.
+type PGSSInfo struct {
+	Schema  string   `json:"schema"`
+	Version string   `json:"version"`
+	Columns []string `json:"columns,omitempty"`
+	// Readable is false when the view cannot be read (not preloaded, or
+	// no privilege); QueryTextVisible is false when query texts show as
+	// <insufficient privilege>.
+	Readable         bool `json:"readable"`
+	QueryTextVisible bool `json:"query_text_visible"`
+}
+
+// Section records how one part of a collection went.
+type Section struct {
+	Name string `json:"name"`
+	// Status is "collected", "partial" or "skipped".
+	Status string `json:"status"`
+	Reason string `json:"reason,omitempty"`
+}
+
+// ForeignKeyStats is a foreign key of a user table (pg_constraint).
+type ForeignKeyStats struct {
+	Schema  string   `json:"schema"`
+	Table   string   `json:"table"`
+	Name    string   `json:"name"`
+	Columns []string `json:"columns"`
+	// RefSchema and RefTable name the referenced table.
+	RefSchema string `json:"ref_schema"`
+	RefTable  string `json:"ref_table"`
+	// Inherited is set for the clone of a partitioned table's key on a
+	// partition (conparentid <> 0).
+	Inherited bool `json:"inherited,omitempty"`
+}
+
+// SequenceStats is a sequence (pg_sequences) with the column it feeds.
+type SequenceStats struct {
+	Schema   string `json:"schema"`
+	Name     string `json:"name"`
+	DataType string `json:"data_type"` // smallint, integer, bigint
+	// LastValue is nil when the role may not read it (pg_sequences shows
+	// NULL without SELECT or USAGE on the sequence) or it was never used.
+	LastValue *int64 `json:"last_value"`
+	Readable  bool   `json:"readable"`
+	MinValue  int64  `json:"min_value"`
+	MaxValue  int64  `json:"max_value"`
+	Increment int64  `json:"increment"`
+	Cycle     bool   `json:"cycle,omitempty"`
+	// OwnedBy is the table.column the sequence feeds (serial, identity or
+	// OWNED BY); ColumnType is that column's type.
+	OwnedBy    string `json:"owned_by,omitempty"`
+	ColumnType string `json:"column_type,omitempty"`
+}
+
+// BloatEstimate is a statistical estimate of wasted space in a table or a
+// btree index.
+type BloatEstimate struct {
+	Kind   string `json:"kind"` // "table" or "index"
+	Schema string `json:"schema"`
+	Name   string `json:"name"`
+	// Table is the index's table; empty for a table.
+	Table      string `json:"table,omitempty"`
+	RealBytes  int64  `json:"real_bytes"`
+	ExtraBytes int64  `json:"extra_bytes"`
+	// IsNA is set when the statistics the estimate needs are missing or
+	// hidden from the role: the estimate is then not usable.
+	IsNA bool `json:"is_na"`
 }
 
 // DatabaseStats is the current database's row of pg_stat_database.
@@ -46,6 +157,10 @@ type DatabaseStats struct {
 	TempFiles  int64  `json:"temp_files"`
 	TempBytes  int64  `json:"temp_bytes"`
 	Deadlocks  int64  `json:"deadlocks"`
+	// XIDAge is age(datfrozenxid) and MXIDAge mxid_age(datminmxid) of
+	// this database; zero when not collected.
+	XIDAge  int64 `json:"xid_age,omitempty"`
+	MXIDAge int64 `json:"mxid_age,omitempty"`
 }
 
 // TableStats is a row of pg_stat_user_tables, with pg_total_relation_size.
@@ -63,6 +178,20 @@ type TableStats struct {
 	NTupDel        int64     `json:"n_tup_del"`
 	TotalBytes     int64     `json:"total_bytes"`
 	LastAutovacuum time.Time `json:"last_autovacuum,omitzero"`
+	// HeapBytes is pg_relation_size (the heap alone); zero when not known.
+	HeapBytes int64 `json:"heap_bytes,omitempty"`
+	// HeapBlksRead and HeapBlksHit come from pg_statio_user_tables,
+	// IdxBlksRead and IdxBlksHit likewise for the table's indexes.
+	HeapBlksRead int64 `json:"heap_blks_read,omitempty"`
+	HeapBlksHit  int64 `json:"heap_blks_hit,omitempty"`
+	IdxBlksRead  int64 `json:"idx_blks_read,omitempty"`
+	IdxBlksHit   int64 `json:"idx_blks_hit,omitempty"`
+	// XIDAge is age(relfrozenxid), MXIDAge mxid_age(relminmxid); zero when
+	// not collected.
+	XIDAge  int64 `json:"xid_age,omitempty"`
+	MXIDAge int64 `json:"mxid_age,omitempty"`
+	// ReplicaIdentityIndex names the index used as replica identity.
+	ReplicaIdentityIndex string `json:"replica_identity_index,omitempty"`
 }
 
 // IndexStats is a row of pg_stat_user_indexes joined with pg_index
@@ -79,6 +208,32 @@ type IndexStats struct {
 	Primary    bool   `json:"primary"`
 	Valid      bool   `json:"valid"`
 	Definition string `json:"definition"`
+	// The fields below come from pg_index and pg_constraint in a live
+	// collection.
+
+	// Ready is indisready; an index that is not ready is still being built
+	// (or its build failed early).
+	Ready bool `json:"ready,omitempty"`
+	// BeingBuilt is set when pg_stat_progress_create_index shows a build
+	// of this index running now.
+	BeingBuilt bool `json:"being_built,omitempty"`
+	// Method is the access method: btree, hash, gin, gist, brin ...
+	Method string `json:"method,omitempty"`
+	// Columns lists the key columns in order; "" stands for an expression
+	// key. KeyOptions holds, per key, the operator class, collation and
+	// ordering (DESC, NULLS FIRST) as text, so equal keys compare equal.
+	Columns    []string `json:"columns,omitempty"`
+	KeyOptions []string `json:"key_options,omitempty"`
+	// Include lists the INCLUDE columns.
+	Include []string `json:"include,omitempty"`
+	// Expressions and Predicate are pg_get_expr of indexprs and indpred.
+	Expressions string `json:"expressions,omitempty"`
+	Predicate   string `json:"predicate,omitempty"`
+	// Constraint names the constraint the index backs (primary key,
+	// unique, exclusion), if any.
+	Constraint string `json:"constraint,omitempty"`
+	// ReplicaIdentity is set when the index is its table's replica identity.
+	ReplicaIdentity bool `json:"replica_identity,omitempty"`
 }
 
 // StatementStats is a row of pg_stat_statements. QueryID is a hash and may be
@@ -93,6 +248,7 @@ type StatementStats struct {
 	SharedBlksHit   int64   `json:"shared_blks_hit"`
 	SharedBlksRead  int64   `json:"shared_blks_read"`
 	TempBlksWritten int64   `json:"temp_blks_written"`
+	TempBlksRead    int64   `json:"temp_blks_read,omitempty"`
 }
 
 // Qualified is the table's schema-qualified name.
