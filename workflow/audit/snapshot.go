@@ -51,6 +51,11 @@ type Snapshot struct {
 	// Bloat holds the statistical bloat estimates (ioguix formulas) of
 	// tables and btree indexes.
 	Bloat []BloatEstimate `json:"bloat,omitempty"`
+	// Source is the connection the snapshot was read through, without its
+	// password; Report holds the check results and findings as they were
+	// at capture time. Both are set when an audit is stored in a project.
+	Source string  `json:"source,omitempty"`
+	Report *Report `json:"report,omitempty"`
 	// Sections says, per section of the collection ("tables", "indexes",
 	// "statements", "foreign_keys", "sequences", "bloat", "xid"), whether it
 	// was collected in full, in part or not at all, and why.
