@@ -40,6 +40,7 @@ type App struct {
 	decisions *decisionsScreen
 	projects  *projectsScreen
 	export    *exportDialog
+	audit     *auditDialog
 	help      help.Model
 	status    string
 	statusErr bool
@@ -144,6 +145,19 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case copiedMsg:
 		a.setStatus("copied the SQL of "+msg.what+" to the clipboard (OSC 52)", false)
 		return a, nil
+	case auditProgressMsg:
+		if a.audit != nil && a.audit.running {
+			a.audit.progress = msg.text
+		}
+		return a, waitProgress(msg.ch)
+	case auditDoneMsg:
+		a.audit = nil
+		if msg.err != nil {
+			a.setStatus("audit: "+msg.err.Error(), true)
+			return a, nil
+		}
+		a.setStatus(msg.summary(), false)
+		return a, a.c.loadProject(a.c.Project.Meta.ID, false)
 	case exportDoneMsg:
 		a.export = nil
 		a.setStatus(fmt.Sprintf("exported %d files to %s", len(msg.paths), msg.dir), false)
@@ -231,6 +245,13 @@ func (a *App) key(msg tea.KeyPressMsg) tea.Cmd {
 	if a.export != nil {
 		return a.exportUpdate(msg)
 	}
+	if a.audit != nil {
+		closed, cmd := a.audit.update(msg)
+		if closed {
+			a.audit = nil
+		}
+		return cmd
+	}
 	if a.tooSmall() {
 		if key.Matches(msg, k.Quit) {
 			return tea.Quit
@@ -270,6 +291,9 @@ func (a *App) key(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Export):
 		a.export = newExportDialog(a.c)
 		return a.export.form.start(false)
+	case key.Matches(msg, k.Audit) && a.mode == modeStage && a.stage == workflow.StageAudit && a.c.Opts.Live != nil:
+		a.audit = newAuditDialog(a.c)
+		return a.audit.form.start(false)
 	case key.Matches(msg, k.Back) && a.mode != modeStage && !a.paneFocused():
 		a.mode = modeStage
 	default:
@@ -323,6 +347,9 @@ func (a *App) View() tea.View {
 		body := a.active().view()
 		if a.export != nil {
 			body = a.export.form.view(a.c.Width)
+		}
+		if a.audit != nil {
+			body = a.audit.view(a.c.Width)
 		}
 		helpView := a.helpView()
 		h := a.c.Height - headerHeight - 1 - lipgloss.Height(helpView)
@@ -454,17 +481,25 @@ func (a *App) helpView() string {
 func (a *App) helpKeys() helpKeys {
 	k := a.c.Keys
 	var screenKeys []key.Binding
-	if a.export != nil {
+	switch {
+	case a.export != nil:
 		screenKeys = a.export.form.keys()
-	} else {
+	case a.audit != nil && a.audit.running:
+		screenKeys = []key.Binding{k.Back}
+	case a.audit != nil:
+		screenKeys = a.audit.form.keys()
+	default:
 		screenKeys = a.active().keys()
+		if a.mode == modeStage && a.stage == workflow.StageAudit && a.c.Opts.Live != nil && a.hasProject() {
+			screenKeys = append(screenKeys, k.Audit)
+		}
 	}
 	// Help and quit lead, so they show even when the line is cut at 80 columns.
 	short := append([]key.Binding{k.Help, k.Quit}, screenKeys...)
 	if a.hasProject() {
 		short = append(short, k.Stage[0], k.NextStage, k.Decisions, k.Projects, k.Export)
 	}
-	if a.export != nil || a.active().capturing() {
+	if a.export != nil || a.audit != nil || a.active().capturing() {
 		short = screenKeys
 	}
 	return helpKeys{
@@ -472,7 +507,7 @@ func (a *App) helpKeys() helpKeys {
 		full: [][]key.Binding{
 			{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.Open, k.Back, k.Copy},
 			{k.Stage[0], k.NextStage, k.PrevStage, k.Decisions, k.Change, k.Accept, k.NeedEvidence, k.Block},
-			{k.Projects, k.New, k.Rename, k.Delete, k.AddSample, k.Export, k.Help, k.Quit, k.ForceQuit},
+			{k.Projects, k.New, k.Rename, k.Delete, k.AddSample, k.Export, k.Audit, k.Help, k.Quit, k.ForceQuit},
 		},
 	}
 }

@@ -22,6 +22,7 @@ type Backend interface {
 	DeleteProject(ctx context.Context, id string) error
 	AddDecision(ctx context.Context, projectID string, d workflow.Decision) error
 	AppendDecisionChange(ctx context.Context, projectID, decisionID string, c workflow.DecisionChange) (workflow.Decision, error)
+	AddDocument(ctx context.Context, projectID string, d workflow.Document) error
 }
 
 // Options configure the app.
@@ -36,6 +37,10 @@ type Options struct {
 	Sample func() (workflow.Project, error)
 	// ExportDir is the default folder the export key writes to; {id} is the project id.
 	ExportDir string
+	// Live runs a live audit from the Audit screen; nil turns the key off.
+	// AuditDSN prefills its connection field.
+	Live     LiveAudit
+	AuditDSN string
 	// User names the person recorded in decision history.
 	User string
 	// Now is the clock (tests pin it).

@@ -34,6 +34,7 @@ type KeyMap struct {
 	Delete       key.Binding
 	AddSample    key.Binding
 	Copy         key.Binding
+	Audit        key.Binding
 	// Forms
 	NextField key.Binding
 	PrevField key.Binding
@@ -73,6 +74,7 @@ func DefaultKeyMap() KeyMap {
 		Delete:       b([]string{"D"}, "D", "delete"),
 		AddSample:    b([]string{"s"}, "s", "add checkout sample"),
 		Copy:         b([]string{"y"}, "y", "copy SQL"),
+		Audit:        b([]string{"L"}, "L", "live audit"),
 		NextField:    b([]string{"tab", "down"}, "tab", "next field"),
 		PrevField:    b([]string{"shift+tab", "up"}, "shift+tab", "previous field"),
 		Submit:       b([]string{"enter"}, "enter", "save"),

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/pgrollout/pgrollout/workflow"
 )
 
 // WriteJSON writes the report as one JSON object: server_version,
@@ -51,4 +53,31 @@ func WriteText(w io.Writer, r Report) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// LiveResult is a live audit: the snapshot read last (with its source and
+// report set, ready to store), the report and, with an interval, the
+// notes on what the delta had to leave out.
+type LiveResult struct {
+	Snapshot *Snapshot
+	// First is the snapshot taken at the start of an interval; nil without one.
+	First  *Snapshot
+	Report Report
+	Notes  []string
+}
+
+// Document turns a snapshot into the project document that stores it:
+// "audits/<database>-<captured at>.json", holding the raw counters, the
+// source without its password and the report.
+func Document(s *Snapshot) (workflow.Document, error) {
+	data, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return workflow.Document{}, fmt.Errorf("encode audit snapshot: %w", err)
+	}
+	stamp := strings.ReplaceAll(s.CapturedAt.UTC().Format("2006-01-02T15-04-05.000Z"), ".", "-")
+	return workflow.Document{
+		Kind: workflow.KindStatsSnapshot,
+		Name: fmt.Sprintf("audits/%s-%s.json", s.Database.Name, stamp),
+		Text: string(data) + "\n",
+	}, nil
 }
