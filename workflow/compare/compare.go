@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/pgrollout/pgrollout/workflow"
+	"github.com/pgrollout/pgrollout/workflow/audit"
 	"github.com/pgrollout/pgrollout/workflow/md"
 )
 
@@ -36,7 +37,11 @@ func Movements(ds []workflow.Decision) []Movement {
 // Items computes the Compare stage's rows: a summary, the risk movement, the
 // evidence gaps and the blocked items.
 func Items(p workflow.Project) []workflow.Item {
+	audits, hasAudits := auditItem(p)
 	if len(p.Decisions) == 0 {
+		if hasAudits {
+			return []workflow.Item{audits}
+		}
 		return nil
 	}
 	moves := Movements(p.Decisions)
@@ -51,7 +56,40 @@ func Items(p workflow.Project) []workflow.Item {
 		"These items do not ship in this change."); ok {
 		items = append(items, it)
 	}
+	if hasAudits {
+		items = append(items, audits)
+	}
 	return items
+}
+
+// auditItem compares the project's last two audit snapshots: the findings
+// resolved, new and still open. Each side is judged by the report stored
+// with it, or by the current checks when it has none.
+func auditItem(p workflow.Project) (workflow.Item, bool) {
+	var reports []audit.Report
+	for _, d := range p.DocumentsOf(workflow.KindStatsSnapshot) {
+		s, err := audit.ParseSnapshot(d.Name, []byte(d.Text))
+		if err != nil {
+			continue // the Audit stage reports it
+		}
+		if s.Report != nil {
+			reports = append(reports, *s.Report)
+		} else {
+			reports = append(reports, audit.Analyze(s))
+		}
+	}
+	if len(reports) < 2 {
+		return workflow.Item{}, false
+	}
+	before, after := reports[len(reports)-2], reports[len(reports)-1]
+	d := audit.DiffReports(before, after)
+	return workflow.Item{
+		ID:     "audit-diff",
+		Title:  "Audit before and after",
+		Badge:  fmt.Sprintf("%d new, %d resolved", len(d.New), len(d.Resolved)),
+		Tone:   d.Tone(),
+		Detail: d.Markdown(before, after),
+	}, true
 }
 
 func summaryItem(p workflow.Project, t workflow.Tally) workflow.Item {

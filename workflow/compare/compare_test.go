@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/pgrollout/pgrollout/workflow"
+	"github.com/pgrollout/pgrollout/workflow/audit"
 )
 
 func TestHeadline(t *testing.T) {
@@ -71,5 +72,34 @@ func TestItems(t *testing.T) {
 	p.Decisions = p.Decisions[:1]
 	if n := len(Items(p)); n != 2 {
 		t.Errorf("accepted-only project gives %d items, want 2", n)
+	}
+}
+
+func TestAuditItem(t *testing.T) {
+	snap := func(at string, findings ...audit.Finding) workflow.Document {
+		captured, _ := time.Parse(time.RFC3339, at)
+		d, err := audit.Document(&audit.Snapshot{CapturedAt: captured, ServerVersion: "16.4", Database: audit.DatabaseStats{Name: "shop"},
+			Report: &audit.Report{CapturedAt: captured, Findings: findings}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	fk := audit.Finding{Check: audit.CheckFKMissingIndex, Object: "order_items.order_id", Severity: workflow.SeverityWarning}
+	inv := audit.Finding{Check: audit.CheckInvalidIndex, Object: "payments_ref_idx", Severity: workflow.SeverityError}
+	p := workflow.Project{Documents: []workflow.Document{
+		snap("2026-11-01T09:00:00Z", fk),
+		snap("2026-11-25T09:00:00Z", inv),
+	}}
+	items := Items(p)
+	if len(items) != 1 || items[0].ID != "audit-diff" || items[0].Badge != "1 new, 1 resolved" || items[0].Tone != workflow.ToneBad {
+		t.Fatalf("items %+v", items)
+	}
+	if !strings.Contains(items[0].Detail, "## Resolved") || !strings.Contains(items[0].Detail, "payments_ref_idx") {
+		t.Errorf("detail:\n%s", items[0].Detail)
+	}
+	p.Documents = p.Documents[:1]
+	if items := Items(p); items != nil {
+		t.Errorf("one audit gives nothing to compare, got %+v", items)
 	}
 }
