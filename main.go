@@ -96,7 +96,7 @@ Run without a command to open the terminal app on your store.`,
 	}
 	root.PersistentFlags().StringVar(&g.storePath, "store", "", "store file (default $XDG_DATA_HOME/pgrollout/pgrollout.db or ~/.local/share/pgrollout/pgrollout.db)")
 	root.PersistentFlags().BoolVar(&g.noColor, "no-color", false, "plain output without colours (also NO_COLOR)")
-	root.AddCommand(newDemoCmd(g), newExportCmd(g), newPlanCmd(), newProjectsCmd(g), newReviewCmd(), newRulesCmd())
+	root.AddCommand(newAuditCmd(g), newDemoCmd(g), newExportCmd(g), newPlanCmd(), newProjectsCmd(g), newReviewCmd(), newRulesCmd())
 	return root
 }
 
@@ -123,6 +123,7 @@ func (g *globals) uiOptions(s *store.Store, projectID string) ui.Options {
 		Plain:     g.noColor || os.Getenv("NO_COLOR") != "",
 		Sample:    loadSample,
 		User:      userName(),
+		Live:      audit.Live,
 	}
 }
 
@@ -300,6 +301,89 @@ func printProjects(w io.Writer, path string, ps []workflow.ProjectMeta) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", p.ID, name, p.CreatedAt.UTC().Format("2006-01-02"), p.Description)
 	}
 	return tw.Flush()
+}
+
+func newAuditCmd(g *globals) *cobra.Command {
+	var (
+		dsn       string
+		outFormat string
+		project   string
+		interval  time.Duration
+	)
+	cmd := &cobra.Command{
+		Use:   "audit [flags]",
+		Short: "Audit a live database read-only: index health, scans, temp writes, bloat, wraparound, sequences",
+		Long: `Audit connects read-only (--dsn, or the libpq environment: PGHOST, PGPORT,
+PGUSER, PGDATABASE, PGSERVICE, PGPASSFILE, .pgpass, PGSSLMODE), probes what the
+role may read, reads the statistics and catalogs with a fixed number of queries
+and reports each check as evaluated, degraded or skipped, with findings that
+carry their evidence, the statistics window, remediation SQL and its undo.
+
+The session is read-only three times over (default_transaction_read_only,
+READ ONLY transactions, timeouts); it never resets statistics or creates
+anything. With --interval it reads twice and reports rates over the interval.
+With --project the snapshot (counters and findings, no password) is stored in
+that project of the store, where Compare can diff any two.
+
+Exit status: 0 audited, 1 cannot connect or read the statistics, 2 bad flags.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			switch outFormat {
+			case "text", "json", "markdown":
+			default:
+				return exitError{2, fmt.Errorf("unknown --format %q (want text, json or markdown)", outFormat)}
+			}
+			if interval < 0 {
+				return exitError{2, fmt.Errorf("--interval must be positive, not %s", interval)}
+			}
+			var st *store.Store
+			var projectID string
+			if project != "" {
+				var err error
+				if st, err = g.open(cmd.Context()); err != nil {
+					return err
+				}
+				defer st.Close()
+				m, err := st.FindProject(cmd.Context(), project)
+				if err != nil {
+					return exitError{2, err}
+				}
+				projectID = m.ID
+			}
+			progress := func(s string) { fmt.Fprintln(cmd.ErrOrStderr(), "audit: "+s) }
+			res, err := audit.Live(cmd.Context(), dsn, interval, progress)
+			if err != nil {
+				return exitError{1, fmt.Errorf("audit: %w", err)}
+			}
+			if st != nil {
+				doc, err := audit.Document(res.Snapshot)
+				if err != nil {
+					return err
+				}
+				if err := st.AddDocument(cmd.Context(), projectID, doc); err != nil {
+					return err
+				}
+				progress("stored as " + doc.Name + " in project " + projectID)
+			}
+			for _, n := range res.Notes {
+				progress(n)
+			}
+			w := cmd.OutOrStdout()
+			switch outFormat {
+			case "json":
+				return audit.WriteJSON(w, res.Report)
+			case "markdown":
+				_, err := io.WriteString(w, audit.Markdown(res.Report, res.Snapshot))
+				return err
+			}
+			return audit.WriteText(w, res.Report)
+		},
+	}
+	cmd.Flags().StringVar(&dsn, "dsn", "", "connection string (URL or key=value); empty uses the libpq environment")
+	cmd.Flags().StringVar(&outFormat, "format", "text", "output: text, json or markdown")
+	cmd.Flags().StringVar(&project, "project", "", "store the snapshot in this project (name or id)")
+	cmd.Flags().DurationVar(&interval, "interval", 0, "read twice this far apart and report rates (e.g. 60s)")
+	return cmd
 }
 
 func newReviewCmd() *cobra.Command {

@@ -48,6 +48,16 @@ func TestExportSample(t *testing.T) {
 			t.Errorf("the export lacks the rollout package: %v", err)
 		}
 	}
+	// The sample's statistics snapshot, analysed by the Audit stage's checks.
+	if !strings.Contains(out, filepath.Join(dir, "audit-report.md")) {
+		t.Errorf("output does not list audit-report.md:\n%s", out)
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "audit-report.md")); err != nil {
+		t.Errorf("the export lacks the audit report: %v", err)
+	} else if !strings.HasPrefix(string(b), "# Audit report: checkout (PostgreSQL 16.4)\n") ||
+		!strings.Contains(string(b), "CREATE INDEX CONCURRENTLY orders_customer_id_idx ON public.orders (customer_id);") {
+		t.Errorf("audit-report.md:\n%s", b)
+	}
 	if _, err := runCLI(t, "export", "--sample", "--out", dir); err == nil || !strings.Contains(err.Error(), "already exists; use --force") {
 		t.Errorf("second export: %v", err)
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -13,6 +14,10 @@ import (
 	"github.com/charmbracelet/colorprofile"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/teatest/v2"
+
+	"github.com/pgrollout/pgrollout/internal/pgtest"
+	"github.com/pgrollout/pgrollout/workflow"
+	"github.com/pgrollout/pgrollout/workflow/audit"
 )
 
 // colour matches a foreground or background colour escape (SGR 30-49, 90-107,
@@ -93,4 +98,43 @@ func TestCopyStepSQL(t *testing.T) {
 	waitFor("clipboard")
 	tm.Type("q")
 	tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
+}
+
+// TestLiveAuditDialog runs a live audit from the Audit screen against a
+// scratch database: the progress shows, the status line reports the stored
+// snapshot, and the project holds it afterwards.
+func TestLiveAuditDialog(t *testing.T) {
+	db := pgtest.NewDB(t)
+	s, id := sampleStore(t)
+	o := testOptions(s, id)
+	o.Live = audit.Live
+	o.AuditDSN = db.DSN
+	tm := teatest.NewTestModel(t, New(context.Background(), o),
+		teatest.WithInitialTermSize(120, 40),
+		teatest.WithProgramOptions(tea.WithColorProfile(colorprofile.Ascii)))
+	var stream bytes.Buffer
+	waitFor := func(marker string) {
+		t.Helper()
+		teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
+			stream.Write(b)
+			return bytes.Contains(stream.Bytes(), []byte(marker))
+		}, teatest.WithDuration(20*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
+	}
+	waitFor("Product notes")
+	tm.Type("5")
+	waitFor("live")
+	tm.Type("L")
+	waitFor("Connection")
+	tm.Send(tea.KeyPressMsg{Code: tea.KeyEnter})
+	waitFor("audits/")
+	tm.Type("q")
+	tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
+	p, err := s.LoadProject(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	docs := p.DocumentsOf(workflow.KindStatsSnapshot)
+	if last := docs[len(docs)-1]; !strings.HasPrefix(last.Name, "audits/"+db.Name+"-") {
+		t.Errorf("last snapshot %s, want the live audit", last.Name)
+	}
 }

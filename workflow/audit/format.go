@@ -25,6 +25,14 @@ func count(n int64) string {
 	return b.String()
 }
 
+// counted renders a count with its noun: "1 scan", "51,904 scans".
+func counted(n int64, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return count(n) + " " + many
+}
+
 // percent renders a ratio in [0, 1] as a percentage, with more digits for
 // small values so that they do not round to zero: "97.0 %", "0.06 %".
 func percent(r float64) string {
@@ -36,6 +44,8 @@ func percent(r float64) string {
 		return "< 0.01 %"
 	case p < 1:
 		return fmt.Sprintf("%.2f %%", p)
+	case p >= 99.95 && p < 100:
+		return "> 99.9 %" // not "100.0 %" while some of it is missing
 	}
 	return fmt.Sprintf("%.1f %%", p)
 }

@@ -14,7 +14,7 @@ import (
 const noScans = "no scans in the window"
 
 // indexItem lists indexes with their use and size, noting the ones without
-// scans and the invalid ones.
+// scans and the invalid ones; the findings say what to do about them.
 func indexItem(s *Snapshot) workflow.Item {
 	indexes := slices.Clone(s.Indexes)
 	slices.SortStableFunc(indexes, func(a, b IndexStats) int {
@@ -58,26 +58,11 @@ func indexItem(s *Snapshot) workflow.Item {
 		len(indexes), plural(len(indexes), "index", "indexes"), md.Bytes(total), len(idle), window, validity)
 	md.Table(&b, []string{"Index", "Table", "Scans", "Tuples read", "Size", "Unique", "Primary", "Valid", "Note"}, rows)
 
-	if len(idle) > 0 {
-		fmt.Fprintf(&b, "\n## No scans in %s\n\n", window)
-		for _, x := range idle {
-			fmt.Fprintf(&b, "- %s on %s: %s, %s\n  %s\n", md.Code(x.Qualified()), md.Code(x.QualifiedTable()),
-				md.Bytes(x.SizeBytes), role(x), md.Code(x.Definition))
-		}
-		b.WriteString("\nNo scans is not the same as droppable: a unique or primary index enforces a constraint " +
-			"whether or not queries use it, an index may back a foreign key's checks, the counters belong to this " +
-			"server only (a replica may use the index), and they start again at every statistics reset.\n")
-	}
-	if len(invalid) > 0 {
-		b.WriteString("\n## Not valid\n\n")
-		for _, x := range invalid {
-			fmt.Fprintf(&b, "- %s on %s: %s; an invalid index is kept up to date on writes but never used for reads "+
-				"(often a failed CREATE INDEX CONCURRENTLY, or one still being built)\n",
-				md.Code(x.Qualified()), md.Code(x.QualifiedTable()), md.Bytes(x.SizeBytes))
-		}
-	}
+	b.WriteString("\nThe unused-index, duplicate-index, redundant-index and invalid-index findings say which of these to act on, " +
+		"and which to keep whatever their scans.\n")
 
-	badge, tone := fmt.Sprintf("%d %s", len(indexes), plural(len(indexes), "index", "indexes")), workflow.ToneNeutral
+	// The badge counts; the findings carry the verdicts and their tones.
+	badge := fmt.Sprintf("%d %s", len(indexes), plural(len(indexes), "index", "indexes"))
 	var flags []string
 	if len(invalid) > 0 {
 		flags = append(flags, fmt.Sprintf("%d not valid", len(invalid)))
@@ -86,20 +71,9 @@ func indexItem(s *Snapshot) workflow.Item {
 		flags = append(flags, fmt.Sprintf("%d unscanned", len(idle)))
 	}
 	if len(flags) > 0 {
-		badge, tone = strings.Join(flags, ", "), workflow.ToneWarn
+		badge = strings.Join(flags, ", ")
 	}
-	return workflow.Item{ID: IndexesID, Title: "Index usage and sizes", Badge: badge, Tone: tone, Detail: b.String()}
-}
-
-// role says what an index is besides an access path.
-func role(x IndexStats) string {
-	switch {
-	case x.Primary:
-		return "the primary key"
-	case x.Unique:
-		return "unique: it enforces a constraint"
-	}
-	return "neither unique nor primary"
+	return workflow.Item{ID: IndexesID, Title: "Index usage and sizes", Badge: badge, Detail: b.String()}
 }
 
 func yesNo(v bool) string {

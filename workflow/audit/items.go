@@ -6,21 +6,25 @@ import (
 	"github.com/pgrollout/pgrollout/workflow"
 )
 
-// The IDs of the items Items computes for a snapshot. With more than one
-// snapshot in a project, each ID is prefixed with the document name and ":".
+// The IDs of the items Items computes for a snapshot besides the findings.
+// With more than one snapshot in a project, each ID is prefixed with the
+// document name and ":".
 const (
 	OverviewID = "overview"
 	SeqScansID = "seq-scans"
-	TempID     = "temp-writes"
 	IndexesID  = "indexes"
 )
 
 // Items computes the Audit stage's items from the project's statistics
-// snapshots: for each, an overview (server, database, statistics window,
-// cache hit ratio, temp files), then sequential scans, temp writes, and index
-// usage and sizes. The items present what the numbers show; they pass no
-// verdict. A project without snapshots has no items. Errors are a snapshot's
-// parse errors, located as FILE:LINE:COL.
+// snapshots, each through Analyze: for each snapshot, an overview (server,
+// database, statistics window, database-wide numbers and every check's
+// status with its reason), then the findings, errors first, then warnings,
+// then info, each with its evidence, why it matters, remediation and undo SQL
+// and caveats, then two inventories the findings do not repeat: every
+// table's sequential scans and every index's use and size. A finding's ID is
+// its check and object ("unused-index:public.orders_status_idx"), so it is
+// stable across re-computation. A project without snapshots has no items.
+// Errors are a snapshot's parse errors, located as FILE:LINE:COL.
 func Items(p workflow.Project) ([]workflow.Item, error) {
 	docs := p.DocumentsOf(workflow.KindStatsSnapshot)
 	var items []workflow.Item
@@ -29,12 +33,10 @@ func Items(p workflow.Project) ([]workflow.Item, error) {
 		if err != nil {
 			return nil, err
 		}
-		snapItems := []workflow.Item{
-			overviewItem(doc.Name, s),
-			seqScanItem(s),
-			tempItem(s),
-			indexItem(s),
-		}
+		r := Analyze(s)
+		snapItems := []workflow.Item{overviewItem(doc.Name, s, r)}
+		snapItems = append(snapItems, findingItems(r)...)
+		snapItems = append(snapItems, seqScanItem(s), indexItem(s))
 		if len(docs) > 1 {
 			for i := range snapItems {
 				snapItems[i].ID = doc.Name + ":" + snapItems[i].ID
@@ -44,4 +46,44 @@ func Items(p workflow.Project) ([]workflow.Item, error) {
 		items = append(items, snapItems...)
 	}
 	return items, nil
+}
+
+// findingItems presents the findings, most severe first: the badge is the
+// severity, the detail the finding in full.
+func findingItems(r Report) []workflow.Item {
+	items := make([]workflow.Item, 0, len(r.Findings))
+	seen := map[string]int{}
+	for _, sev := range []workflow.Severity{workflow.SeverityError, workflow.SeverityWarning, workflow.SeverityInfo} {
+		for _, f := range r.Findings {
+			if f.Severity != sev {
+				continue
+			}
+			id := FindingID(f)
+			if seen[id]++; seen[id] > 1 {
+				id = fmt.Sprintf("%s#%d", id, seen[id])
+			}
+			items = append(items, workflow.Item{
+				ID:     id,
+				Title:  f.Object + " · " + f.Check,
+				Badge:  string(f.Severity),
+				Tone:   severityTone(f.Severity),
+				Detail: FindingMarkdown(f, 1),
+				Copy:   f.Remediation,
+			})
+		}
+	}
+	return items
+}
+
+// FindingID is a finding's stable item ID: its check and object.
+func FindingID(f Finding) string { return f.Check + ":" + f.Object }
+
+func severityTone(s workflow.Severity) workflow.Tone {
+	switch s {
+	case workflow.SeverityError:
+		return workflow.ToneBad
+	case workflow.SeverityWarning:
+		return workflow.ToneWarn
+	}
+	return workflow.ToneNeutral
 }

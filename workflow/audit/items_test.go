@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -32,58 +33,83 @@ func TestItemsSample(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var ids, badges []string
-	for _, it := range items {
-		ids = append(ids, it.ID)
-		badges = append(badges, it.Badge)
+	s, err := ParseSnapshot("audit/stats-snapshot.json", sampleSnapshot(t))
+	if err != nil {
+		t.Fatal(err)
 	}
-	if got, want := strings.Join(ids, " "), "overview seq-scans temp-writes indexes"; got != want {
-		t.Errorf("ids %q, want %q", got, want)
+	r := Analyze(s)
+	// The overview, one item per finding in report order, then the two inventories.
+	if len(items) != len(r.Findings)+3 {
+		t.Fatalf("%d items for %d findings", len(items), len(r.Findings))
 	}
-	if got, want := strings.Join(badges, " | "), "14 d window | orders 98.9 % | 15.4 GiB | 2 unscanned"; got != want {
-		t.Errorf("badges %q, want %q", got, want)
+	if items[0].ID != OverviewID || items[0].Badge != "14 d window" || items[0].Tone != workflow.ToneNeutral {
+		t.Errorf("first item %q %q", items[0].ID, items[0].Badge)
 	}
-	if items[3].Tone != workflow.ToneWarn || items[0].Tone != workflow.ToneNeutral {
-		t.Errorf("tones %d %d", items[0].Tone, items[3].Tone)
+	for i, f := range r.Findings {
+		it := items[i+1]
+		if it.ID != f.Check+":"+f.Object || it.Badge != string(f.Severity) || it.Title != f.Object+" · "+f.Check || it.Copy != f.Remediation {
+			t.Errorf("item %d: %q %q %q for %s %s", i+1, it.ID, it.Title, it.Badge, f.Check, f.Object)
+		}
+	}
+	if got := items[len(items)-2].ID + " " + items[len(items)-1].ID; got != "seq-scans indexes" {
+		t.Errorf("inventories %q", got)
+	}
+	if items[1].ID != "seq-scan-pressure:public.orders" || items[1].Tone != workflow.ToneWarn {
+		t.Errorf("first finding %q, tone %d", items[1].ID, items[1].Tone)
 	}
 	contains(t, items[0],
-		"- Server: PostgreSQL 16.4",
+		"- Server: PostgreSQL 16.4 (160004), primary",
+		"- Read as: role pgrollout_audit, member of pg_monitor, pg_read_all_data",
 		"- Statistics window: 14 d 9 h 30 min (captured_at − stats_reset)",
 		"- Cache hit ratio: 97.0 % (96,512,330,004 blocks",
 		"- Commits: 412,884,120 (332 a second",
 		"- Temp files: 52,318 files, 15.4 GiB",
 		"- Deadlocks: 3",
 		"7 tables (26.6 GiB with their indexes and TOAST), 15 indexes (2.9 GiB) and 6 pg_stat_statements rows",
+		"| Check | Status | Reason | Findings |",
+		"| seq-scan-pressure | evaluated | — | 2 warnings, 2 info |",
+		"| table-bloat | degraded | 1 table estimate is not usable (is_na: statistics missing, or hidden from role pgrollout_audit without pg_read_all_data): public.support_notes | 1 warning |",
+		"| duplicate-index | evaluated | — | no findings |",
+		"13 warnings, 9 info in all.",
 	)
-	contains(t, items[1],
+	byID := map[string]workflow.Item{}
+	for _, it := range items {
+		byID[it.ID] = it
+	}
+	contains(t, byID["unused-index:public.orders_status_idx"],
+		"# Unused indexes: public.orders_status_idx",
+		"- Severity: **warning**",
+		"- Window: 14 d 9 h 30 min since stats_reset (2026-10-19T00:00:00Z)",
+		"| Size | 142.0 MiB |",
+		"```sql\nDROP INDEX CONCURRENTLY public.orders_status_idx;\n```",
+		"Undo:\n\n```sql\nCREATE INDEX CONCURRENTLY orders_status_idx ON public.orders USING btree (status);\n```",
+		"## Caveats",
+		"under the 30 days postgres-checkup asks for",
+	)
+	contains(t, byID["fk-missing-index:public.orders (customer_id)"],
+		"CREATE INDEX CONCURRENTLY orders_customer_id_idx ON public.orders (customer_id);",
+		"| Referencing table seq scans | 51,904 scans |",
+	)
+	contains(t, byID["temp-writes:queryid 4823049173802211845"],
+		"| Share of temp written | 96.1 % |",
+		"| work_mem | 4.0 MiB |",
+		"SET LOCAL work_mem = '8MB';",
+	)
+	contains(t, byID["sequence-exhaustion:public.invoice_number_seq"],
+		"public.invoice_number_seq has used 74.1 % of its own maximum (9,999,999): 2,587,993 values left.",
+		"ALTER SEQUENCE public.invoice_number_seq NO MAXVALUE;",
+	)
+	contains(t, byID[SeqScansID],
 		"| public.orders | 316,402,118,733 | 51,904 | 6,095,910 | 86,112,907 | 0.06 % | 6,148,230 | 4.1 GiB |",
 		"| public.support_notes | 2,880,112,640 | 31,240 | 92,193 | 0 | 100.0 % |",
-		"`public.orders` accounts for 98.9 % of the rows read by sequential scans",
-		"(0.99 × its 6,148,230 live rows)",
-		"Statements whose text names `orders`",
-		"| 48,210 | 740.6 ms | 9 h 55 min | 14.8 GiB |",
 	)
-	if strings.Contains(items[1].Detail, "order_items (") {
-		t.Error("the text match took order_items for orders")
-	}
-	contains(t, items[2],
-		"52,318 temp files, 15.4 GiB in all, about 1.1 GiB a day",
-		"(temp_blks_written × block size 8.0 KiB)",
-		"| 1 | `SELECT o.id, o.status, o.total_amount_cents, o.currency, o.created_at…` | 14.8 GiB | 321.3 KiB | 48,210 | 740.6 ms | 96.1 % |",
-		"## 1. queryid 4823049173802211845",
-		"## 2. queryid 6650912334087126903",
-		"- Shared blocks: 15,904,221,040 hit, 1,158,904,233 read (93.2 % hit); 2.7 GiB touched a call",
-	)
-	if strings.Contains(items[2].Detail, "## 3.") {
-		t.Error("statements without temp writes are listed")
-	}
-	contains(t, items[3],
+	contains(t, byID[IndexesID],
 		"15 indexes, 2.9 GiB in all. 2 had no scans in the 14 d 9 h 30 min window; all are valid.",
 		"| orders_status_idx | public.orders | 0 | 0 | 142.0 MiB | no | no | yes | no scans in the window |",
-		"- `public.orders_status_idx` on `public.orders`: 142.0 MiB, neither unique nor primary",
-		"- `public.support_notes_pkey` on `public.support_notes`: 2.0 MiB, the primary key",
-		"No scans is not the same as droppable",
 	)
+	if byID[SeqScansID].Badge != "orders 98.9 %" || byID[IndexesID].Badge != "2 unscanned" {
+		t.Errorf("inventory badges %q %q", byID[SeqScansID].Badge, byID[IndexesID].Badge)
+	}
 }
 
 // crafted has no stats_reset, no statements, an invalid index and a table
@@ -110,11 +136,17 @@ func TestItemsCrafted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(items) != 4 {
-		t.Fatalf("%d items", len(items))
+	var ids, badges []string
+	for _, it := range items {
+		ids = append(ids, it.ID)
+		badges = append(badges, it.Badge)
 	}
-	if items[0].Badge != "≥ 1 d window" || items[1].Badge != "b 100.0 %" || items[2].Badge != "3.0 MiB" || items[3].Badge != "1 not valid, 1 unscanned" {
-		t.Errorf("badges %q %q %q %q", items[0].Badge, items[1].Badge, items[2].Badge, items[3].Badge)
+	wantIDs := []string{"overview", "invalid-index:app.b_x_idx", "temp-writes:database shop", "seq-scans", "indexes"}
+	if !slices.Equal(ids, wantIDs) {
+		t.Fatalf("ids %q, want %q", ids, wantIDs)
+	}
+	if got := strings.Join(badges, " | "); got != "≥ 1 d window | warning | info | b 100.0 % | 1 not valid, 1 unscanned" {
+		t.Errorf("badges %q", got)
 	}
 	contains(t, items[0],
 		"- Statistics window: at least 1 d (stats_reset not recorded",
@@ -123,17 +155,18 @@ func TestItemsCrafted(t *testing.T) {
 		"- Commits: 86,400 (1 a second on average over the window)",
 		"- Temp files: 2 files, 3.0 MiB (1.5 MiB a file on average)",
 		"no pg_stat_statements rows: statements cannot be attributed",
+		"| fk-missing-index | skipped | the snapshot has no foreign keys (collected live only) | no findings |",
+		"| cache-hit-ratio | skipped | the database read no blocks in the window | no findings |",
+		"| temp-writes | degraded | the snapshot has no pg_stat_statements rows: temp writes cannot be attributed to statements | 1 info |",
 	)
 	contains(t, items[1],
-		"| app.b | 400 | 4 | 100 | 0 | 100.0 % | 100 | 1.5 KiB |",
-		"| app.a | 0 | 0 | — | 7 | 0 % | 10 | 0 B |",
-		"The snapshot has no pg_stat_statements rows, so the scans cannot be tied to statements.",
+		"app.b_x_idx is not valid; its table has 100 rows, so rebuilding it is quick.",
+		"The snapshot does not say whether a build of this index is running now",
 	)
-	contains(t, items[2], "2 temp files, 3.0 MiB in all, about 3.0 MiB a day", "cannot be attributed to statements")
-	contains(t, items[3],
+	contains(t, items[3], "| app.b | 400 | 4 | 100 | 0 | 100.0 % | 100 | 1.5 KiB |", "| app.a | 0 | 0 | — | 7 | 0 % | 10 | 0 B |")
+	contains(t, items[4],
 		"2 indexes, 3.0 KiB in all. 1 had no scans in the 1 d window; 1 is not valid.",
 		"| b_x_idx | app.b | 0 | 0 | 2.0 KiB | no | no | no | no scans in the window; not valid |",
-		"## Not valid",
 	)
 }
 
@@ -144,11 +177,12 @@ func TestItemsQuietSnapshot(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if items[0].Badge != "no window" || items[1].Badge != "no tables" || items[3].Badge != "no indexes" {
-		t.Errorf("badges %q %q %q", items[0].Badge, items[1].Badge, items[3].Badge)
+	if len(items) != 3 || items[0].Badge != "no window" || items[1].Badge != "no tables" || items[2].Badge != "no indexes" {
+		t.Fatalf("items %+v", items)
 	}
-	contains(t, items[0], "- Statistics window: unknown", "- Cache hit ratio: 100.0 %")
-	contains(t, items[2], "None of the 1 pg_stat_statements rows wrote temp blocks.")
+	contains(t, items[0], "- Statistics window: unknown", "- Cache hit ratio: 100.0 %", "no findings in all.",
+		"| unused-index | degraded | the snapshot has no foreign keys (collected live only): an unused index may still serve one; "+
+			"the statistics window is unknown (neither stats_reset nor postmaster_start recorded): \"no scans\" has no time span | no findings |")
 }
 
 func TestItemsSeveralSnapshots(t *testing.T) {
@@ -156,9 +190,9 @@ func TestItemsSeveralSnapshots(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(items) != 8 || items[0].ID != "audit/before.json:overview" || items[7].ID != "audit/after.json:indexes" ||
-		items[4].Title != "Statistics snapshot (audit/after.json)" {
-		t.Errorf("items %q %q %q", items[0].ID, items[7].ID, items[4].Title)
+	if len(items) != 10 || items[0].ID != "audit/before.json:overview" || items[9].ID != "audit/after.json:indexes" ||
+		items[5].Title != "Statistics snapshot (audit/after.json)" || items[6].ID != "audit/after.json:invalid-index:app.b_x_idx" {
+		t.Errorf("items %q %q %q %q", items[0].ID, items[9].ID, items[5].Title, items[6].ID)
 	}
 }
 
@@ -185,6 +219,9 @@ func TestFormat(t *testing.T) {
 		{percent(0.0006), "0.06 %"},
 		{percent(0.97), "97.0 %"},
 		{percent(1), "100.0 %"},
+		{percent(0.99997), "> 99.9 %"},
+		{counted(1, "scan", "scans"), "1 scan"},
+		{counted(51904, "scan", "scans"), "51,904 scans"},
 		{span(30 * time.Second), "30s"},
 		{span(90 * time.Minute), "1 h 30 min"},
 		{span(14*24*time.Hour + 9*time.Hour + 30*time.Minute), "14 d 9 h 30 min"},

@@ -8,14 +8,18 @@ import (
 	"github.com/pgrollout/pgrollout/workflow/md"
 )
 
-// overviewItem shows what the snapshot is and the database-wide numbers.
-func overviewItem(file string, s *Snapshot) workflow.Item {
+// overviewItem shows what the snapshot is, the database-wide numbers, how
+// each check went and how many findings they raised.
+func overviewItem(file string, s *Snapshot, r Report) workflow.Item {
 	var b strings.Builder
 	db := s.Database
 	fmt.Fprintf(&b, "# Statistics snapshot: %s\n\n", md.Text(db.Name))
-	fmt.Fprintf(&b, "Read from %s. The counters are cumulative since the statistics were last reset: "+
-		"what follows are observations over that window, not verdicts, and a rate needs two snapshots.\n\n", md.Code(file))
-	fmt.Fprintf(&b, "- Server: PostgreSQL %s\n", md.Text(s.ServerVersion))
+	fmt.Fprintf(&b, "Read from %s. The counters are cumulative since the statistics were last reset, so the findings "+
+		"describe that whole window; how things are moving now takes two snapshots.\n\n", md.Code(file))
+	fmt.Fprintf(&b, "- Server: PostgreSQL %s%s\n", md.Text(s.ServerVersion), serverNote(s))
+	if s.Server != nil {
+		fmt.Fprintf(&b, "- Read as: %s\n", md.Text(readAs(s.Server)))
+	}
 	fmt.Fprintf(&b, "- Database: %s\n", md.Code(db.Name))
 	fmt.Fprintf(&b, "- Captured at: %s\n", md.Time(s.CapturedAt))
 	fmt.Fprintf(&b, "- Statistics reset: %s\n", md.Time(s.StatsReset))
@@ -51,6 +55,21 @@ func overviewItem(file string, s *Snapshot) workflow.Item {
 	} else {
 		fmt.Fprintf(&b, "%d pg_stat_statements %s.\n", len(s.Statements), plural(len(s.Statements), "row", "rows"))
 	}
+
+	b.WriteString("\n## Checks\n\n")
+	counts := severityCounts(r)
+	rows := make([][]string, 0, len(r.Capabilities))
+	for _, c := range r.Capabilities {
+		rows = append(rows, []string{c.Check, string(c.Status), c.Reason, findingCount(counts[c.Check])})
+	}
+	md.Table(&b, []string{"Check", "Status", "Reason", "Findings"}, rows)
+	total := map[workflow.Severity]int{}
+	for _, n := range counts {
+		for sev, k := range n {
+			total[sev] += k
+		}
+	}
+	fmt.Fprintf(&b, "\n%s in all.\n", findingCount(total))
 
 	badge := "no window"
 	if d, exact := s.Window(); d > 0 {
@@ -90,4 +109,20 @@ func plural(n int, one, many string) string {
 		return one
 	}
 	return many
+}
+
+// findingCount renders finding counts by severity: "1 error, 3 warnings",
+// or "no findings".
+func findingCount(n map[workflow.Severity]int) string {
+	var parts []string
+	for _, sev := range []workflow.Severity{workflow.SeverityError, workflow.SeverityWarning, workflow.SeverityInfo} {
+		if n[sev] > 0 {
+			parts = append(parts, md.Plural(n[sev], string(sev), map[workflow.Severity]string{
+				workflow.SeverityError: "errors", workflow.SeverityWarning: "warnings", workflow.SeverityInfo: "info"}[sev]))
+		}
+	}
+	if len(parts) == 0 {
+		return "no findings"
+	}
+	return strings.Join(parts, ", ")
 }

@@ -31,6 +31,38 @@ func Checks() []string {
 	}
 }
 
+// Title is a check's name in words ("Unused indexes"); the id itself for an
+// unknown check.
+func Title(check string) string {
+	switch check {
+	case CheckSeqScanPressure:
+		return "Sequential scan pressure"
+	case CheckTempWrites:
+		return "Temp file writes"
+	case CheckUnusedIndex:
+		return "Unused indexes"
+	case CheckDuplicateIndex:
+		return "Duplicate indexes"
+	case CheckRedundantIndex:
+		return "Redundant (left-prefix) indexes"
+	case CheckInvalidIndex:
+		return "Invalid indexes"
+	case CheckFKMissingIndex:
+		return "Foreign keys without an index"
+	case CheckIndexBloat:
+		return "Index bloat (estimated)"
+	case CheckTableBloat:
+		return "Table bloat (estimated)"
+	case CheckCacheHitRatio:
+		return "Cache hit ratio"
+	case CheckXIDWraparound:
+		return "Transaction ID wraparound"
+	case CheckSequenceExhaustion:
+		return "Sequence exhaustion"
+	}
+	return check
+}
+
 // CheckStatus says whether a check could run on what the snapshot holds.
 type CheckStatus string
 
@@ -50,6 +82,9 @@ type CheckResult struct {
 	Check  string      `json:"check"`
 	Status CheckStatus `json:"status"`
 	Reason string      `json:"reason,omitempty"`
+	// Observations are one-line facts about what the check looked at
+	// ("15 indexes on 7 tables"), findings or not.
+	Observations []string `json:"observations,omitempty"`
 }
 
 // Evidence is one number a finding rests on, with its unit in the value
@@ -82,6 +117,7 @@ type Finding struct {
 // most severe first.
 type Report struct {
 	ServerVersion string    `json:"server_version"`
+	Database      string    `json:"database"`
 	CapturedAt    time.Time `json:"captured_at"`
 	// Window is the statistics window in words.
 	Window       string        `json:"window"`

@@ -3,7 +3,6 @@ package audit
 import (
 	"cmp"
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -46,18 +45,8 @@ func seqScanItem(s *Snapshot) workflow.Item {
 	if top.SeqTupRead > 0 {
 		share, _ := ratio(top.SeqTupRead, total)
 		badge = fmt.Sprintf("%s %s", top.Name, percent(share))
-		fmt.Fprintf(&b, "\n## %s\n\n", top.Qualified())
-		fmt.Fprintf(&b, "%s accounts for %s of the rows read by sequential scans: %s rows in %s %s",
-			md.Code(top.Qualified()), percent(share), count(top.SeqTupRead), count(top.SeqScan), plural(int(min(top.SeqScan, 2)), "scan", "scans"))
-		if per, ok := ratio(top.SeqTupRead, top.SeqScan); ok {
-			fmt.Fprintf(&b, ", about %s rows a scan", count(int64(per+0.5)))
-			if live, ok := ratio(int64(per), top.NLiveTup); ok {
-				fmt.Fprintf(&b, " (%.2f × its %s live rows)", live, count(top.NLiveTup))
-			}
-		}
-		fmt.Fprintf(&b, ". It also had %s index scans; %s of its scans were sequential.\n", count(top.IdxScan), seqShare(top))
-		b.WriteString(mentions(s, top))
 	}
+	b.WriteString("\nThe seq-scan-pressure findings name the tables above its thresholds, with the statements that name them.\n")
 	return workflow.Item{ID: SeqScansID, Title: "Sequential scans", Badge: badge, Detail: b.String()}
 }
 
@@ -75,37 +64,4 @@ func seqShare(t TableStats) string {
 		return percent(r)
 	}
 	return md.None
-}
-
-// mentions lists the statements whose text names the table, by total time.
-func mentions(s *Snapshot, t TableStats) string {
-	if len(s.Statements) == 0 {
-		return "\nThe snapshot has no pg_stat_statements rows, so the scans cannot be tied to statements.\n"
-	}
-	word := regexp.MustCompile(`(?i)\b` + regexp.QuoteMeta(t.Name) + `\b`)
-	var hits []StatementStats
-	for _, st := range s.Statements {
-		if word.MatchString(st.Query) {
-			hits = append(hits, st)
-		}
-	}
-	if len(hits) == 0 {
-		return fmt.Sprintf("\nNo pg_stat_statements row mentions %s.\n", md.Code(t.Name))
-	}
-	slices.SortStableFunc(hits, func(a, b StatementStats) int { return cmp.Compare(b.TotalExecTimeMs, a.TotalExecTimeMs) })
-	var b strings.Builder
-	fmt.Fprintf(&b, "\nStatements whose text names %s, by total execution time. This is a text match, not a plan: "+
-		"only EXPLAIN shows which of them scan the table sequentially.\n\n", md.Code(t.Name))
-	rows := make([][]string, 0, len(hits))
-	for _, st := range hits[:min(len(hits), 5)] {
-		rows = append(rows, []string{
-			md.Code(md.Abbreviate(st.Query, 90)), count(st.Calls), millis(st.MeanExecTimeMs),
-			millis(st.TotalExecTimeMs), md.Bytes(st.TempBlksWritten * s.Block()),
-		})
-	}
-	md.Table(&b, []string{"Query", "Calls", "Mean time", "Total time", "Temp written"}, rows)
-	if len(hits) > 5 {
-		fmt.Fprintf(&b, "\nand %d more.\n", len(hits)-5)
-	}
-	return b.String()
 }

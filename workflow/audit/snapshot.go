@@ -9,6 +9,7 @@ package audit
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -183,6 +184,15 @@ type TableStats struct {
 	NTupDel        int64     `json:"n_tup_del"`
 	TotalBytes     int64     `json:"total_bytes"`
 	LastAutovacuum time.Time `json:"last_autovacuum,omitzero"`
+	// LastVacuum, LastAnalyze and LastAutoanalyze are the other
+	// maintenance times of pg_stat_user_tables (an estimate from pg_stats
+	// is only as fresh as the last analyze); zero when never or not known.
+	LastVacuum      time.Time `json:"last_vacuum,omitzero"`
+	LastAnalyze     time.Time `json:"last_analyze,omitzero"`
+	LastAutoanalyze time.Time `json:"last_autoanalyze,omitzero"`
+	// LastSeqScan is last_seq_scan (PostgreSQL 16 and later); zero when
+	// never or not known.
+	LastSeqScan time.Time `json:"last_seq_scan,omitzero"`
 	// HeapBytes is pg_relation_size (the heap alone); zero when not known.
 	HeapBytes int64 `json:"heap_bytes,omitempty"`
 	// HeapBlksRead and HeapBlksHit come from pg_statio_user_tables,
@@ -239,6 +249,9 @@ type IndexStats struct {
 	Constraint string `json:"constraint,omitempty"`
 	// ReplicaIdentity is set when the index is its table's replica identity.
 	ReplicaIdentity bool `json:"replica_identity,omitempty"`
+	// LastIdxScan is last_idx_scan (PostgreSQL 16 and later); zero when
+	// never or not known.
+	LastIdxScan time.Time `json:"last_idx_scan,omitzero"`
 }
 
 // StatementStats is a row of pg_stat_statements. QueryID is a hash and may be
@@ -306,8 +319,14 @@ func (s *Snapshot) CacheHitRatio() (float64, bool) {
 // ParseSnapshot reads a statistics snapshot (the JSON form of Snapshot) and
 // checks it: captured_at, server_version, the database name, every table's
 // and index's names and every index's valid flag are required; counters,
-// sizes and times must not be negative; captured_at may not be before
-// stats_reset or postmaster_start; table and index names are unique. Every
+// sizes, ages and times must not be negative; captured_at may not be before
+// stats_reset or postmaster_start; table and index names are unique. The
+// sections of a live collection are checked too: foreign keys need their
+// names, columns and referenced table; sequences their names, an integer
+// data type, a minimum below the maximum, a non-zero increment and a
+// last_value inside that range; bloat estimates a kind of table or index, their
+// names and no more extra bytes than real ones; sections a name and a status
+// of collected, partial or skipped (with a reason unless collected). Every
 // error is a *jsonpos.Error naming name:line:col and the cause.
 func ParseSnapshot(name string, data []byte) (*Snapshot, error) {
 	doc, err := jsonpos.Parse(name, data)
@@ -342,7 +361,7 @@ func (s *Snapshot) check(doc *jsonpos.Doc) error {
 	case s.BlockSize != 0 && !validBlockSize(s.BlockSize):
 		return doc.Locate(fmt.Errorf("block_size %d is not one PostgreSQL builds with (1024 to 32768, a power of two)", s.BlockSize), "block_size")
 	}
-	if err := nonNegative(doc, []any{"database"}, "database", s.Database.counters()); err != nil {
+	if err := nonNegative(doc, []any{"database"}, "database", append(s.Database.counters(), s.Database.gauges()...)); err != nil {
 		return err
 	}
 	seen := map[string]int{}
@@ -351,7 +370,7 @@ func (s *Snapshot) check(doc *jsonpos.Doc) error {
 		if err := named(doc, at, fmt.Sprintf("tables[%d]", i), "schema", t.Schema, "name", t.Name); err != nil {
 			return err
 		}
-		if err := nonNegative(doc, at, "table "+t.Qualified(), t.counters()); err != nil {
+		if err := nonNegative(doc, at, "table "+t.Qualified(), append(t.counters(), t.gauges()...)); err != nil {
 			return err
 		}
 		if err := unique(doc, seen, "table "+t.Qualified(), at); err != nil {
@@ -370,13 +389,17 @@ func (s *Snapshot) check(doc *jsonpos.Doc) error {
 		if err := nonNegative(doc, at, "index "+x.Qualified(), x.counters()); err != nil {
 			return err
 		}
+		if len(x.KeyOptions) > 0 && len(x.KeyOptions) != len(x.Columns) {
+			return doc.Locate(fmt.Errorf("index %s: %d key_options for %d columns: give one per key column",
+				x.Qualified(), len(x.KeyOptions), len(x.Columns)), append(at, "key_options")...)
+		}
 		if err := unique(doc, seen, "index "+x.Qualified(), at); err != nil {
 			return err
 		}
 	}
 	for i, st := range s.Statements {
 		at := []any{"statements", i}
-		if err := nonNegative(doc, at, fmt.Sprintf("statement %d", st.QueryID), st.counters()); err != nil {
+		if err := nonNegative(doc, at, fmt.Sprintf("statement %d", st.QueryID), append(st.counters(), counter{"temp_blks_read", st.TempBlksRead})); err != nil {
 			return err
 		}
 		if st.TotalExecTimeMs < 0 || st.MeanExecTimeMs < 0 {
@@ -385,6 +408,96 @@ func (s *Snapshot) check(doc *jsonpos.Doc) error {
 				field = "mean_exec_time_ms"
 			}
 			return doc.Locate(fmt.Errorf("statement %d: %s is negative", st.QueryID, field), append(at, field)...)
+		}
+	}
+	return s.checkLive(doc)
+}
+
+// checkLive applies ParseSnapshot's rules to the sections only a live
+// collection fills in.
+func (s *Snapshot) checkLive(doc *jsonpos.Doc) error {
+	if s.Server != nil && s.Server.VersionNum < 0 {
+		return doc.Locate(fmt.Errorf("server: version_num is negative (%d)", s.Server.VersionNum), "server", "version_num")
+	}
+	seen := map[string]int{}
+	for i, fk := range s.ForeignKeys {
+		at := []any{"foreign_keys", i}
+		if err := named(doc, at, fmt.Sprintf("foreign_keys[%d]", i), "schema", fk.Schema, "table", fk.Table, "name", fk.Name,
+			"ref_schema", fk.RefSchema, "ref_table", fk.RefTable); err != nil {
+			return err
+		}
+		what := "foreign key " + qualify(fk.Schema, fk.Table) + "." + fk.Name
+		if len(fk.Columns) == 0 || slices.ContainsFunc(fk.Columns, func(c string) bool { return strings.TrimSpace(c) == "" }) {
+			return doc.Locate(fmt.Errorf("%s: no columns, or a blank one", what), append(at, "columns")...)
+		}
+		if err := unique(doc, seen, what, at); err != nil {
+			return err
+		}
+	}
+	clear(seen)
+	for i, q := range s.Sequences {
+		at := []any{"sequences", i}
+		if err := named(doc, at, fmt.Sprintf("sequences[%d]", i), "schema", q.Schema, "name", q.Name); err != nil {
+			return err
+		}
+		what := "sequence " + qualify(q.Schema, q.Name)
+		switch {
+		case q.DataType != "" && !slices.Contains([]string{"smallint", "integer", "bigint"}, q.DataType):
+			return doc.Locate(fmt.Errorf("%s: data_type %q is not smallint, integer or bigint", what, q.DataType), append(at, "data_type")...)
+		case q.MinValue >= q.MaxValue:
+			return doc.Locate(fmt.Errorf("%s: min_value %d is not below max_value %d", what, q.MinValue, q.MaxValue), append(at, "max_value")...)
+		case q.Increment == 0:
+			return doc.Locate(fmt.Errorf("%s: increment is 0", what), append(at, "increment")...)
+		case q.LastValue != nil && (*q.LastValue < q.MinValue || *q.LastValue > q.MaxValue):
+			return doc.Locate(fmt.Errorf("%s: last_value %d is outside min_value %d .. max_value %d", what, *q.LastValue, q.MinValue, q.MaxValue),
+				append(at, "last_value")...)
+		}
+		if err := unique(doc, seen, what, at); err != nil {
+			return err
+		}
+	}
+	clear(seen)
+	for i, b := range s.Bloat {
+		at := []any{"bloat", i}
+		if b.Kind != "table" && b.Kind != "index" {
+			return doc.Locate(fmt.Errorf("bloat[%d]: kind %q is not table or index", i, b.Kind), append(at, "kind")...)
+		}
+		fields := []string{"schema", b.Schema, "name", b.Name}
+		if b.Kind == "index" {
+			fields = append(fields, "table", b.Table)
+		}
+		if err := named(doc, at, fmt.Sprintf("bloat[%d]", i), fields...); err != nil {
+			return err
+		}
+		what := b.Kind + " bloat estimate of " + qualify(b.Schema, b.Name)
+		if err := nonNegative(doc, at, what, []counter{{"real_bytes", b.RealBytes}, {"extra_bytes", b.ExtraBytes}}); err != nil {
+			return err
+		}
+		if b.ExtraBytes > b.RealBytes {
+			return doc.Locate(fmt.Errorf("%s: extra_bytes %d is more than real_bytes %d", what, b.ExtraBytes, b.RealBytes), append(at, "extra_bytes")...)
+		}
+		if err := unique(doc, seen, what, at); err != nil {
+			return err
+		}
+	}
+	clear(seen)
+	for i, sec := range s.Sections {
+		at := []any{"sections", i}
+		if err := named(doc, at, fmt.Sprintf("sections[%d]", i), "name", sec.Name); err != nil {
+			return err
+		}
+		what := "section " + sec.Name
+		switch sec.Status {
+		case SectionCollected:
+		case SectionPartial, SectionSkipped:
+			if strings.TrimSpace(sec.Reason) == "" {
+				return doc.Locate(fmt.Errorf("%s: status %s without a reason: say what is missing", what, sec.Status), at...)
+			}
+		default:
+			return doc.Locate(fmt.Errorf("%s: status %q is not collected, partial or skipped", what, sec.Status), append(at, "status")...)
+		}
+		if err := unique(doc, seen, what, at); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -400,6 +513,20 @@ func (d DatabaseStats) counters() []counter {
 	return []counter{
 		{"xact_commit", d.XactCommit}, {"blks_read", d.BlksRead}, {"blks_hit", d.BlksHit},
 		{"temp_files", d.TempFiles}, {"temp_bytes", d.TempBytes}, {"deadlocks", d.Deadlocks},
+	}
+}
+
+// gauges are the database's values that are not counters but must not be
+// negative either.
+func (d DatabaseStats) gauges() []counter {
+	return []counter{{"xid_age", d.XIDAge}, {"mxid_age", d.MXIDAge}}
+}
+
+// gauges are the table's sizes, I/O counters and ages.
+func (t TableStats) gauges() []counter {
+	return []counter{
+		{"heap_bytes", t.HeapBytes}, {"heap_blks_read", t.HeapBlksRead}, {"heap_blks_hit", t.HeapBlksHit},
+		{"idx_blks_read", t.IdxBlksRead}, {"idx_blks_hit", t.IdxBlksHit}, {"xid_age", t.XIDAge}, {"mxid_age", t.MXIDAge},
 	}
 }
 

@@ -150,6 +150,7 @@ func TestParseSnapshotOptional(t *testing.T) {
 func FuzzParseSnapshot(f *testing.F) {
 	f.Add([]byte(base))
 	f.Add([]byte(crafted))
+	f.Add([]byte(live))
 	f.Add([]byte(`{"captured_at": "2026-11-02T09:30:00Z", "server_version": "16", "database": {"name": "d"}}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		s, err := ParseSnapshot("s.json", data)
@@ -163,11 +164,97 @@ func FuzzParseSnapshot(f *testing.F) {
 		if s.CapturedAt.IsZero() || !s.StatsReset.IsZero() && s.CapturedAt.Before(s.StatsReset) {
 			t.Fatalf("accepted captured_at %v with stats_reset %v", s.CapturedAt, s.StatsReset)
 		}
-		// Every accepted snapshot renders.
-		for _, it := range []string{overviewItem("s.json", s).Detail, seqScanItem(s).Detail, tempItem(s).Detail, indexItem(s).Detail} {
+		// Every accepted snapshot is analysed and renders.
+		r := Analyze(s)
+		if len(r.Capabilities) != len(Checks()) {
+			t.Fatalf("%d check results for %d checks", len(r.Capabilities), len(Checks()))
+		}
+		for _, it := range []string{overviewItem("s.json", s, r).Detail, seqScanItem(s).Detail, indexItem(s).Detail, Markdown(r, s)} {
 			if it == "" {
 				t.Fatal("empty item")
 			}
 		}
+		for _, f := range r.Findings {
+			if f.Check == "" || f.Object == "" || f.Message == "" || FindingMarkdown(f, 1) == "" {
+				t.Fatalf("incomplete finding %+v", f)
+			}
+		}
 	})
+}
+
+// live is base with the sections of a live collection; the error tests
+// change one part of it.
+const live = `{
+  "captured_at": "2026-11-02T09:30:00Z",
+  "server_version": "16.4",
+  "database": {"name": "db", "xid_age": 1000, "mxid_age": 10},
+  "server": {"version_num": 160004, "user": "auditor", "track_counts": true, "settings": {"work_mem": "4MB"}},
+  "tables": [{"schema": "public", "name": "t", "heap_blks_read": 1, "xid_age": 900}],
+  "indexes": [{"schema": "public", "table": "t", "name": "t_pkey", "valid": true, "method": "btree", "columns": ["id"], "key_options": [""]}],
+  "foreign_keys": [
+    {"schema": "public", "table": "t", "name": "t_u_fkey", "columns": ["u_id"], "ref_schema": "public", "ref_table": "u"}
+  ],
+  "sequences": [
+    {"schema": "public", "name": "t_id_seq", "data_type": "integer", "last_value": 5, "readable": true, "min_value": 1, "max_value": 2147483647, "increment": 1}
+  ],
+  "bloat": [
+    {"kind": "index", "schema": "public", "name": "t_pkey", "table": "t", "real_bytes": 8192, "extra_bytes": 0, "is_na": false}
+  ],
+  "sections": [
+    {"name": "tables", "status": "collected"},
+    {"name": "bloat", "status": "partial", "reason": "1 table hidden"}
+  ]
+}`
+
+func TestParseSnapshotLive(t *testing.T) {
+	s, err := ParseSnapshot("s.json", []byte(live))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.ForeignKeys) != 1 || len(s.Sequences) != 1 || *s.Sequences[0].LastValue != 5 || len(s.Bloat) != 1 || len(s.Sections) != 2 ||
+		s.Server.Settings["work_mem"] != "4MB" || s.Database.XIDAge != 1000 {
+		t.Errorf("snapshot %+v", s)
+	}
+	tests := []struct {
+		name, old, new, want string
+	}{
+		{"negative xid age", `"xid_age": 1000`, `"xid_age": -1`, "s.json:4:41: database: xid_age is negative (-1)"},
+		{"negative table io", `"heap_blks_read": 1`, `"heap_blks_read": -1`, "s.json:6:66: table public.t: heap_blks_read is negative (-1)"},
+		{"negative version", `"version_num": 160004`, `"version_num": -1`, "s.json:5:29: server: version_num is negative (-1)"},
+		{"key options", `"key_options": [""]`, `"key_options": ["", "DESC"]`, "s.json:7:136: index public.t_pkey: 2 key_options for 1 columns"},
+		{"fk without name", `"name": "t_u_fkey", `, ``, "s.json:9:5: foreign_keys[0]: no name"},
+		{"fk without referenced table", `, "ref_table": "u"`, ``, "s.json:9:5: foreign_keys[0]: no ref_table"},
+		{"fk without columns", `"columns": ["u_id"]`, `"columns": []`, "s.json:9:71: foreign key public.t.t_u_fkey: no columns, or a blank one"},
+		{"fk twice", `"ref_table": "u"}`, `"ref_table": "u"}, {"schema": "public", "table": "t", "name": "t_u_fkey", "columns": ["u_id"], "ref_schema": "public", "ref_table": "u"}`,
+			"foreign key public.t.t_u_fkey appears twice (first on line 9)"},
+		{"sequence without name", `"name": "t_id_seq", `, ``, "s.json:12:5: sequences[0]: no name"},
+		{"sequence type", `"data_type": "integer"`, `"data_type": "numeric"`, `s.json:12:59: sequence public.t_id_seq: data_type "numeric" is not smallint, integer or bigint`},
+		{"sequence range", `"min_value": 1,`, `"min_value": 2147483647,`, "s.json:12:143: sequence public.t_id_seq: min_value 2147483647 is not below max_value 2147483647"},
+		{"sequence increment", `"increment": 1}`, `"increment": 0}`, "s.json:12:159: sequence public.t_id_seq: increment is 0"},
+		{"last value out of range", `"last_value": 5`, `"last_value": 0`, "s.json:12:84: sequence public.t_id_seq: last_value 0 is outside min_value 1 .. max_value 2147483647"},
+		{"bloat kind", `"kind": "index"`, `"kind": "view"`, `s.json:15:14: bloat[0]: kind "view" is not table or index`},
+		{"bloat index without table", `"table": "t", "real_bytes"`, `"real_bytes"`, "s.json:15:5: bloat[0]: no table"},
+		{"negative bloat", `"real_bytes": 8192`, `"real_bytes": -8192`, "s.json:15:89: index bloat estimate of public.t_pkey: real_bytes is negative (-8192)"},
+		{"more extra than real", `"extra_bytes": 0`, `"extra_bytes": 9000`, "s.json:15:110: index bloat estimate of public.t_pkey: extra_bytes 9000 is more than real_bytes 8192"},
+		{"section without name", `{"name": "tables", "status": "collected"}`, `{"status": "collected"}`, "s.json:18:5: sections[0]: no name"},
+		{"section status", `"status": "collected"`, `"status": "done"`, `s.json:18:34: section tables: status "done" is not collected, partial or skipped`},
+		{"partial without reason", `, "reason": "1 table hidden"`, ``, "s.json:19:5: section bloat: status partial without a reason"},
+		{"section twice", `{"name": "bloat"`, `{"name": "tables"`, "s.json:19:5: section tables appears twice (first on line 18)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			data := strings.Replace(live, tt.old, tt.new, 1)
+			if data == live {
+				t.Fatalf("%q is not in the live snapshot", tt.old)
+			}
+			_, err := ParseSnapshot("s.json", []byte(data))
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error\n  %v\nwant it to contain\n  %s", err, tt.want)
+			}
+			var located *jsonpos.Error
+			if !errors.As(err, &located) {
+				t.Errorf("error %T is not located", err)
+			}
+		})
+	}
 }

@@ -6,10 +6,13 @@ package report
 
 import (
 	"fmt"
+	"path"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/pgrollout/pgrollout/workflow"
+	"github.com/pgrollout/pgrollout/workflow/audit"
 	"github.com/pgrollout/pgrollout/workflow/migration"
 	"github.com/pgrollout/pgrollout/workflow/migration/layout"
 	"github.com/pgrollout/pgrollout/workflow/review"
@@ -95,6 +98,10 @@ func renderers() []renderer {
 			many: renderMigration,
 		},
 		{
+			name: "audit-report.md",
+			many: renderAudit,
+		},
+		{
 			name:    "README.md",
 			title:   "Handoff index",
 			summary: "Where the project stands: stage statuses, the handoff files and the decisions at a glance.",
@@ -129,6 +136,35 @@ func renderMigration(in input) ([]File, error) {
 	files := make([]File, len(pkg))
 	for i, f := range pkg {
 		files[i] = File{Name: "migration/" + f.Name, Title: "Rollout package: " + f.Name, Summary: f.Summary, Body: []byte(f.Content)}
+	}
+	return files, nil
+}
+
+// renderAudit writes audit-report.md: each statistics snapshot of the
+// project analysed by the Audit stage's checks, as the markdown report owners
+// read (audit.Markdown). With several snapshots each gets its own file,
+// named after it ("audit-report-before.md"); a project without snapshots has
+// none.
+func renderAudit(in input) ([]File, error) {
+	docs := in.project.DocumentsOf(workflow.KindStatsSnapshot)
+	files := make([]File, 0, len(docs))
+	for _, doc := range docs {
+		s, err := audit.ParseSnapshot(doc.Name, []byte(doc.Text))
+		if err != nil {
+			return nil, err
+		}
+		f := File{
+			Name:    "audit-report.md",
+			Title:   "Audit report",
+			Summary: "Every audit check's status (evaluated, degraded or skipped, and why), the findings with their evidence, and the remediation and undo SQL.",
+			Body:    []byte(audit.Markdown(audit.Analyze(s), s)),
+		}
+		if len(docs) > 1 {
+			stem := strings.TrimSuffix(path.Base(doc.Name), path.Ext(doc.Name))
+			f.Name = "audit-report-" + stem + ".md"
+			f.Title = "Audit report: " + doc.Name
+		}
+		files = append(files, f)
 	}
 	return files, nil
 }

@@ -33,6 +33,7 @@ func testProject() workflow.Project {
 		Documents: []workflow.Document{
 			{Kind: workflow.KindSchema, Name: "schema.sql", Text: "CREATE TABLE orders (id bigint PRIMARY KEY);"},
 			{Kind: workflow.KindMigration, Name: "migrations/001_checkout_core.sql", Text: "ALTER TABLE payments ADD provider_ref text;"},
+			{Kind: workflow.KindStatsSnapshot, Name: "audit/stats-snapshot.json", Text: testSnapshot},
 		},
 		Decisions: []workflow.Decision{
 			{
@@ -77,6 +78,24 @@ func testProject() workflow.Project {
 	}
 }
 
+// testSnapshot is a small hand-written statistics snapshot: an index
+// without scans, temp files, and no live-collection sections.
+const testSnapshot = `{
+  "captured_at": "2026-03-13T09:30:00Z",
+  "server_version": "16.4",
+  "stats_reset": "2026-02-01T00:00:00Z",
+  "database": {"name": "checkout", "xact_commit": 1000, "blks_read": 10, "blks_hit": 990, "temp_files": 3, "temp_bytes": 3145728},
+  "tables": [
+    {"schema": "public", "name": "orders", "seq_scan": 2, "seq_tup_read": 20, "idx_scan": 90, "n_live_tup": 10, "total_bytes": 65536}
+  ],
+  "indexes": [
+    {"schema": "public", "table": "orders", "name": "orders_pkey", "idx_scan": 90, "size_bytes": 16384, "unique": true, "primary": true,
+     "valid": true, "definition": "CREATE UNIQUE INDEX orders_pkey ON public.orders USING btree (id)"},
+    {"schema": "public", "table": "orders", "name": "orders_status_idx", "idx_scan": 0, "size_bytes": 16384,
+     "valid": true, "definition": "CREATE INDEX orders_status_idx ON public.orders USING btree (status)"}
+  ]
+}`
+
 func TestFilesGolden(t *testing.T) {
 	files, err := Files(testProject(), generatedAt)
 	if err != nil {
@@ -115,7 +134,7 @@ func TestFilesOrderAndMetadata(t *testing.T) {
 	}
 	want := []string{"decisions.md", "review.md",
 		"migration/001_checkout_core.sql", "migration/rollback.sql", "migration/lock-risk-checklist.md",
-		"migration/deployment-order.md", "migration/plan.json", "README.md"}
+		"migration/deployment-order.md", "migration/plan.json", "audit-report.md", "README.md"}
 	if !slices.Equal(names, want) {
 		t.Errorf("file names = %v, want %v (README last)", names, want)
 	}
@@ -154,6 +173,33 @@ func TestFilesEmptyProject(t *testing.T) {
 		if !bytes.Contains(f.Body, []byte("Result: no decisions yet.")) {
 			t.Errorf("%s does not carry the empty headline:\n%s", f.Name, f.Body)
 		}
+	}
+}
+
+func TestFilesAuditReports(t *testing.T) {
+	p := testProject()
+	p.Documents = append(p.Documents, workflow.Document{Kind: workflow.KindStatsSnapshot, Name: "audits/after.json", Text: testSnapshot})
+	files, err := Files(p, generatedAt)
+	if err != nil {
+		t.Fatalf("Files: %v", err)
+	}
+	var names []string
+	for _, f := range files {
+		if strings.HasPrefix(f.Name, "audit-report") {
+			names = append(names, f.Name+" "+f.Title)
+			if !bytes.HasPrefix(f.Body, []byte("# Audit report: checkout (PostgreSQL 16.4)\n")) {
+				t.Errorf("%s starts %q", f.Name, f.Body[:min(len(f.Body), 60)])
+			}
+		}
+	}
+	want := []string{"audit-report-stats-snapshot.md Audit report: audit/stats-snapshot.json", "audit-report-after.md Audit report: audits/after.json"}
+	if !slices.Equal(names, want) {
+		t.Errorf("audit reports %q, want %q", names, want)
+	}
+
+	p.Documents[len(p.Documents)-1].Text = `{"captured_at": 1}`
+	if _, err := Files(p, generatedAt); err == nil || !strings.Contains(err.Error(), "audits/after.json:1:17") {
+		t.Errorf("a broken snapshot: %v", err)
 	}
 }
 

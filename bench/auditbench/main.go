@@ -1,0 +1,181 @@
+// Command auditbench times the Audit stage's live collection (audit.Collect)
+// on a large schema: it builds a database with -tables tables (a bigserial
+// primary key, an index on a, an index on b for 3 tables in 10, a foreign
+// key for 1 in 10, 20 rows each, analyzed: about 2.3 indexes a table), once,
+// then collects -runs snapshots over a read-only connection and prints the
+// wall time and the number of queries of each.
+//
+//	go run ./bench/auditbench [-dsn ADMIN_DSN] [-db NAME] [-tables 10000] [-runs 5] [-fresh]
+//
+// ADMIN_DSN defaults to PGROLLOUT_TEST_DSN, then to the test server
+// (postgres://postgres@127.0.0.1:5432/postgres). The database is kept for the
+// next run (its comment records the table count); -fresh rebuilds it and
+// -drop drops it at the end.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"net/url"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/pgrollout/pgrollout/internal/pgtest"
+	"github.com/pgrollout/pgrollout/workflow/audit"
+	"github.com/pgrollout/pgrollout/workflow/pgread"
+)
+
+func main() {
+	dsn := flag.String("dsn", pgtest.ServerDSN(), "maintenance connection (superuser) to create the database with")
+	name := flag.String("db", "pgrollout_bench_audit", "benchmark database")
+	tables := flag.Int("tables", 10000, "tables to create")
+	runs := flag.Int("runs", 5, "collections to time")
+	fresh := flag.Bool("fresh", false, "rebuild the database even if it exists")
+	drop := flag.Bool("drop", false, "drop the database at the end")
+	trace := flag.Bool("trace", false, "print each query's time (first run)")
+	flag.Parse()
+	if err := run(context.Background(), *dsn, *name, *tables, *runs, *fresh, *drop, *trace); err != nil {
+		fmt.Fprintln(os.Stderr, "auditbench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, adminDSN, name string, tables, runs int, fresh, drop, trace bool) error {
+	admin, err := pgx.Connect(ctx, adminDSN)
+	if err != nil {
+		return fmt.Errorf("connect to %s: %w", pgread.Redacted(adminDSN), err)
+	}
+	defer admin.Close(ctx)
+	dsn, err := withDatabase(adminDSN, name)
+	if err != nil {
+		return err
+	}
+	mark := fmt.Sprintf("pgrollout audit bench: %d tables", tables)
+	var comment *string
+	err = admin.QueryRow(ctx, "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = $1", name).Scan(&comment)
+	exists := err == nil
+	if err != nil && err != pgx.ErrNoRows {
+		return err
+	}
+	if fresh || !exists || comment == nil || *comment != mark {
+		start := time.Now()
+		if err := build(ctx, admin, dsn, name, tables); err != nil {
+			return err
+		}
+		if _, err := admin.Exec(ctx, fmt.Sprintf("COMMENT ON DATABASE %s IS '%s'", pgx.Identifier{name}.Sanitize(), mark)); err != nil {
+			return err
+		}
+		fmt.Printf("built %s in %s\n", name, time.Since(start).Round(time.Millisecond))
+	}
+	if drop {
+		defer func() {
+			_, _ = admin.Exec(context.Background(), "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)")
+		}()
+	}
+
+	var walls []time.Duration
+	for i := range runs {
+		var opts []pgread.Option
+		if trace && i == 0 {
+			opts = append(opts, pgread.WithTracer(&tracer{}))
+		}
+		c, err := pgread.Open(ctx, dsn, opts...)
+		if err != nil {
+			return err
+		}
+		start := time.Now()
+		s, err := audit.Collect(ctx, c)
+		wall := time.Since(start)
+		queries := c.Queries()
+		_ = c.Close(ctx)
+		if err != nil {
+			return err
+		}
+		walls = append(walls, wall)
+		if i == 0 {
+			data, _ := json.Marshal(s)
+			fmt.Printf("snapshot: %d tables, %d indexes, %d foreign keys, %d sequences, %d bloat rows, %d statements; %.1f MB of JSON\n",
+				len(s.Tables), len(s.Indexes), len(s.ForeignKeys), len(s.Sequences), len(s.Bloat), len(s.Statements), float64(len(data))/(1<<20))
+			for _, sec := range s.Sections {
+				fmt.Printf("  %-12s %-9s %s\n", sec.Name, sec.Status, sec.Reason)
+			}
+		}
+		fmt.Printf("run %d: %s, %d queries (BEGIN, SAVEPOINT and ROLLBACK included)\n", i+1, wall.Round(time.Millisecond), queries)
+	}
+	if len(walls) > 0 {
+		slices.Sort(walls)
+		fmt.Printf("collect wall time: min %s, median %s, max %s over %d runs\n",
+			walls[0].Round(time.Millisecond), walls[len(walls)/2].Round(time.Millisecond), walls[len(walls)-1].Round(time.Millisecond), len(walls))
+	}
+	return nil
+}
+
+// batch is how many tables one DDL statement creates: each table takes a
+// few locks until its transaction commits.
+const batch = 500
+
+// build (re)creates the database and its schema, batch tables to a
+// statement.
+func build(ctx context.Context, admin *pgx.Conn, dsn, name string, tables int) error {
+	ident := pgx.Identifier{name}.Sanitize()
+	for _, sql := range []string{"DROP DATABASE IF EXISTS " + ident + " WITH (FORCE)", "CREATE DATABASE " + ident} {
+		if _, err := admin.Exec(ctx, sql); err != nil {
+			return err
+		}
+	}
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(ctx)
+	for from := 1; from <= tables; from += batch {
+		to := min(from+batch-1, tables)
+		sql := fmt.Sprintf(`DO $$
+BEGIN
+  FOR i IN %d..%d LOOP
+    EXECUTE format('CREATE TABLE t%%s (id bigserial PRIMARY KEY, parent_id bigint%%s, a int, b text, c timestamptz DEFAULT now())',
+                   i, CASE WHEN i %% 10 = 0 THEN format(' REFERENCES t%%s (id)', i - 1) ELSE '' END);
+    EXECUTE format('CREATE INDEX ON t%%s (a)', i);
+    IF i %% 10 IN (1, 4, 7) THEN
+      EXECUTE format('CREATE INDEX ON t%%s (b)', i);
+    END IF;
+    EXECUTE format('INSERT INTO t%%s (a, b) SELECT g, ''row '' || g FROM generate_series(1, 20) g', i);
+  END LOOP;
+END $$`, from, to)
+		if _, err := conn.Exec(ctx, sql); err != nil {
+			return fmt.Errorf("tables %d to %d: %w", from, to, err)
+		}
+	}
+	_, err = conn.Exec(ctx, "ANALYZE")
+	return err
+}
+
+// withDatabase points a URL or key=value DSN at another database.
+func withDatabase(dsn, db string) (string, error) {
+	if u, err := url.Parse(dsn); err == nil && (u.Scheme == "postgres" || u.Scheme == "postgresql") {
+		u.Path = "/" + db
+		return u.String(), nil
+	}
+	if strings.Contains(dsn, "=") || dsn == "" {
+		return strings.TrimSpace(dsn + " dbname=" + db), nil
+	}
+	return "", fmt.Errorf("cannot point %s at database %s", pgread.Redacted(dsn), db)
+}
+
+// tracer prints each query's time and its first line.
+type tracer struct{ start time.Time }
+
+func (t *tracer) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
+	t.start = time.Now()
+	return ctx
+}
+
+func (t *tracer) TraceQueryEnd(_ context.Context, _ *pgx.Conn, data pgx.TraceQueryEndData) {
+	fmt.Printf("  %8s  %s\n", time.Since(t.start).Round(100*time.Microsecond), data.CommandTag)
+}

@@ -1,0 +1,228 @@
+package audit
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/pgrollout/pgrollout/workflow"
+	"github.com/pgrollout/pgrollout/workflow/md"
+)
+
+// shaped is a valid index with its shape.
+type shaped struct {
+	x  IndexStats
+	sh shape
+}
+
+// comparableIndexes returns the valid indexes whose shape is known, degrading the
+// check for the others.
+func comparableIndexes(a *analysis, o *outcome) []shaped {
+	var out []shaped
+	unknown := 0
+	for _, x := range a.s.Indexes {
+		if !x.Valid || x.BeingBuilt {
+			continue
+		}
+		sh, ok := shapeOf(x)
+		if !ok {
+			unknown++
+			continue
+		}
+		out = append(out, shaped{x, sh})
+	}
+	if unknown > 0 {
+		o.degrade(fmt.Sprintf("%d %s neither key columns nor a definition to read them from", unknown, plural(unknown, "index has", "indexes have")))
+	}
+	return out
+}
+
+// checkDuplicateIndex finds valid indexes of one table with the same method,
+// key columns, key options (operator class, collation, order), INCLUDE
+// columns, expressions and predicate. Of each group it keeps the primary key,
+// then an index backing a constraint, then the replica identity, then a
+// unique index, then the most scanned; the others are warned about, or only
+// noted when they back a constraint of their own (reference §4.4).
+func checkDuplicateIndex(a *analysis) outcome {
+	var o outcome
+	if !a.gate(&o, SectionIndexes, true, "") {
+		return o
+	}
+	idx := comparableIndexes(a, &o)
+	var groups [][]shaped
+	for _, c := range idx {
+		j := slices.IndexFunc(groups, func(g []shaped) bool {
+			return g[0].x.QualifiedTable() == c.x.QualifiedTable() && sameKeys(g[0].sh, c.sh)
+		})
+		if j < 0 {
+			groups = append(groups, []shaped{c})
+			continue
+		}
+		groups[j] = append(groups[j], c)
+	}
+	dups := 0
+	for _, g := range groups {
+		if len(g) < 2 {
+			continue
+		}
+		dups++
+		slices.SortStableFunc(g, keepFirst)
+		for _, m := range g[1:] {
+			o.findings = append(o.findings, duplicateFinding(a, m.x, g[0].x))
+		}
+	}
+	o.observe("%d valid %s compared; %d %s of exact duplicates", len(idx), plural(len(idx), "index", "indexes"),
+		dups, plural(dups, "group", "groups"))
+	return o
+}
+
+// keepFirst orders duplicates by which to keep: primary key, constraint,
+// replica identity, unique, most scans, then name.
+func keepFirst(p, q shaped) int {
+	rank := func(x IndexStats) int {
+		switch {
+		case x.Primary:
+			return 0
+		case x.Constraint != "":
+			return 1
+		case x.ReplicaIdentity:
+			return 2
+		case x.Unique:
+			return 3
+		}
+		return 4
+	}
+	return cmp.Or(cmp.Compare(rank(p.x), rank(q.x)), cmp.Compare(q.x.IdxScan, p.x.IdxScan), cmp.Compare(p.x.Name, q.x.Name))
+}
+
+func duplicateFinding(a *analysis, m, keep IndexStats) Finding {
+	sev := workflow.SeverityWarning
+	backs := m.Primary || m.Constraint != ""
+	if backs {
+		sev = workflow.SeverityInfo
+	}
+	f := finding(sev, m.Qualified(), a.pointInTime)
+	f.Message = fmt.Sprintf("%s has the same keys, options and predicate as %s on %s: one of them is enough.",
+		m.Qualified(), keep.Qualified(), m.QualifiedTable())
+	f.ev("Duplicate of", keep.Qualified())
+	f.ev("Size (reclaimable)", md.Bytes(m.SizeBytes))
+	f.ev("Scans of this index", count(m.IdxScan))
+	f.ev("Scans of "+keep.Name, count(keep.IdxScan))
+	f.ev("This index", m.Definition)
+	f.ev("Kept index", keep.Definition)
+	f.Why = "A duplicate index doubles the write cost and the space of one index and speeds up nothing: the planner uses " +
+		"either copy for the same queries."
+	switch {
+	case backs:
+		f.Message += fmt.Sprintf(" Both back constraints (%s and %s): drop the redundant constraint, not the index.",
+			cmp.Or(m.Constraint, "the primary key"), cmp.Or(keep.Constraint, "the primary key"))
+		f.Remediation = fmt.Sprintf("-- After checking that no foreign key references it (pg_constraint.confrelid, conindid):\n"+
+			"-- ALTER TABLE %s DROP CONSTRAINT %s;", quoted(m.Schema, m.Table), quoted("", cmp.Or(m.Constraint, m.Name)))
+	case m.ReplicaIdentity:
+		f.Remediation = fmt.Sprintf("ALTER TABLE %s REPLICA IDENTITY USING INDEX %s;\nDROP INDEX CONCURRENTLY %s;",
+			quoted(m.Schema, m.Table), quoted("", keep.Name), quoted(m.Schema, m.Name))
+		f.Undo = fmt.Sprintf("%s\nALTER TABLE %s REPLICA IDENTITY USING INDEX %s;", concurrently(m.Definition),
+			quoted(m.Schema, m.Table), quoted("", m.Name))
+		f.caveat("It is the table's replica identity: the remediation moves that to %s first.", keep.Name)
+	default:
+		f.Remediation = fmt.Sprintf("DROP INDEX CONCURRENTLY %s;", quoted(m.Schema, m.Name))
+		f.Undo = concurrently(m.Definition)
+	}
+	if m.IdxScan > 0 && !backs {
+		f.caveat("Queries use it now (%s scans): after the drop they use %s, which has the same keys.", count(m.IdxScan), keep.Name)
+	}
+	return f
+}
+
+// checkRedundantIndex finds valid btree indexes whose keys are a left
+// prefix of another valid btree index of the same table, with the same key
+// options, expressions and predicate, and whose INCLUDE columns the other
+// holds too. An index backing a constraint, the primary key or the replica
+// identity is never a candidate, nor a unique index unless the other is unique
+// on the same keys (reference §4.4; the prefix logic is only sound for
+// btree).
+func checkRedundantIndex(a *analysis) outcome {
+	var o outcome
+	if !a.gate(&o, SectionIndexes, true, "") {
+		return o
+	}
+	idx := comparableIndexes(a, &o)
+	btrees := 0
+	for _, c := range idx {
+		if c.sh.method != "btree" {
+			continue
+		}
+		btrees++
+		x := c.x
+		if x.Primary || x.Constraint != "" || x.ReplicaIdentity || a.tables[x.QualifiedTable()].ReplicaIdentityIndex == x.Name {
+			continue
+		}
+		var best *shaped
+		for i := range idx {
+			d := &idx[i]
+			if d.x.Qualified() == x.Qualified() || d.x.QualifiedTable() != x.QualifiedTable() || !covers(c, *d) {
+				continue
+			}
+			if best == nil || cmp.Or(cmp.Compare(len(d.sh.keys), len(best.sh.keys)), cmp.Compare(best.x.IdxScan, d.x.IdxScan)) < 0 {
+				best = d
+			}
+		}
+		if best != nil {
+			o.findings = append(o.findings, redundantFinding(a, c, *best))
+		}
+	}
+	o.observe("%d valid btree %s compared; %d %s a left prefix of another", btrees, plural(btrees, "index", "indexes"),
+		len(o.findings), plural(len(o.findings), "is", "are"))
+	return o
+}
+
+// covers reports whether index d serves every lookup c does.
+func covers(c, d shaped) bool {
+	p, q := c.sh, d.sh
+	if q.method != "btree" || p.exprs != q.exprs || p.pred != q.pred || len(p.keys) > len(q.keys) ||
+		!slices.Equal(p.keys, q.keys[:len(p.keys)]) || !slices.Equal(p.opts, q.opts[:len(p.keys)]) {
+		return false
+	}
+	if len(p.keys) < len(q.keys) {
+		return !c.x.Unique && subset(p.include, append(slices.Clone(q.keys), q.include...))
+	}
+	// Same keys: c is redundant when d includes more, and is unique if c is.
+	return !sameSet(p.include, q.include) && subset(p.include, q.include) && (!c.x.Unique || d.x.Unique)
+}
+
+func redundantFinding(a *analysis, c, d shaped) Finding {
+	x, y := c.x, d.x
+	f := finding(workflow.SeverityWarning, x.Qualified(), a.pointInTime)
+	f.Message = fmt.Sprintf("%s on (%s) is a left prefix of %s on (%s): the wider index serves every lookup the narrower one does.",
+		x.Qualified(), keyList(c.sh), y.Qualified(), keyList(d.sh))
+	f.ev("Covered by", y.Qualified())
+	f.ev("Keys", keyList(c.sh))
+	f.ev("Keys of "+y.Name, keyList(d.sh))
+	f.ev("Size (reclaimable)", md.Bytes(x.SizeBytes))
+	f.ev("Size of "+y.Name, md.Bytes(y.SizeBytes))
+	f.ev("Scans of this index", count(x.IdxScan))
+	f.ev("Scans of "+y.Name, count(y.IdxScan))
+	f.Why = "Every write maintains both indexes, but a btree index on (a, b) answers lookups on a alone as well: the narrower " +
+		"index costs writes and space for lookups the wider one already serves."
+	f.Remediation = fmt.Sprintf("DROP INDEX CONCURRENTLY %s;", quoted(x.Schema, x.Name))
+	f.Undo = concurrently(x.Definition)
+	f.caveat("%s is larger (%s against %s): lookups that used the narrow index read a wider one after the drop. "+
+		"On a hot path, compare the plans first.", y.Name, md.Bytes(y.SizeBytes), md.Bytes(x.SizeBytes))
+	if y.IdxScan == 0 {
+		f.caveat("%s had no scans in the window either: decide which of the two the queries need before dropping one.", y.Name)
+	}
+	return f
+}
+
+// keyList renders an index's keys: columns, with "expr" for expression keys.
+func keyList(sh shape) string {
+	keys := make([]string, len(sh.keys))
+	for i, k := range sh.keys {
+		keys[i] = cmp.Or(k, "expr")
+		if sh.opts[i] != "" {
+			keys[i] += " " + sh.opts[i]
+		}
+	}
+	return strings.Join(keys, ", ")
+}

@@ -1,0 +1,277 @@
+package pgread
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/pgrollout/pgrollout/internal/pgtest"
+)
+
+func TestRedacted(t *testing.T) {
+	cases := []struct{ in, want string }{
+		{"", ""},
+		{"postgres://bob:s3cret@db.example:5432/app?sslmode=require", "postgres://bob@db.example:5432/app?sslmode=require"},
+		{"postgresql://bob:s3cret@db/app", "postgresql://bob@db/app"},
+		{"postgres://bob@db/app", "postgres://bob@db/app"},
+		{"postgres://db/app", "postgres://db/app"},
+		{"postgres://:s3cret@db/app", "postgres://@db/app"},
+		{"postgres://bob:p%40ss@db/app", "postgres://bob@db/app"},
+		{"postgres://bob:p@ss@db/app", "postgres://bob@db/app"},                      // unescaped '@': the last one ends the user info
+		{"postgres://bob:pa/ss@db/app", "postgres://bob@db/app"},                     // unescaped '/': ambiguous, cut to the '@'
+		{"postgres://bob@h1:5432,h2:5433/d@b", "postgres://bob@h1:5432,h2:5433/d@b"}, // '@' in the database name
+		{"postgres://bob@db/app?password=s3cret&sslmode=disable", "postgres://bob@db/app?sslmode=disable"},
+		{"postgres://db/app?sslmode=disable&password=s3cret", "postgres://db/app?sslmode=disable"},
+		{"postgres://db/app?sslpassword=keypw&pass%77ord=s3cret&application_name=x", "postgres://db/app?application_name=x"},
+		{"host=db user=bob password=s3cret dbname=app", "host=db user=bob dbname=app"},
+		{"host=db password = 's3 cr\\'et' dbname=app", "host=db dbname=app"},
+		{"password=s3cret", ""},
+		{"host=db PASSWORD=s3cret sslpassword=k", "host=db"},
+		{"host=db dbname='my app'", "host=db dbname='my app'"},
+		{"host=db password='unterminated", "host=db "},
+		{"not a dsn password=s3cret", "not a dsn "},
+	}
+	for _, c := range cases {
+		if got := Redacted(c.in); got != c.want {
+			t.Errorf("Redacted(%q) = %q, want %q", c.in, got, c.want)
+		}
+		for _, pw := range []string{"s3cret", "s3 cr", "keypw", "p@ss", "pa/ss"} {
+			if strings.Contains(Redacted(c.in), pw) {
+				t.Errorf("Redacted(%q) = %q still holds %q", c.in, Redacted(c.in), pw)
+			}
+		}
+	}
+}
+
+func TestPasswords(t *testing.T) {
+	cases := []struct {
+		in   string
+		want []string
+	}{
+		{"postgres://bob:p%40ss@db/app", []string{"p%40ss", "p@ss"}},
+		{"postgres://db/app?password=a%20b", []string{"a%20b", "a b"}},
+		{"host=db password='x\\'y'", []string{"x'y"}},
+		{"host=db", nil},
+	}
+	for _, c := range cases {
+		got := passwords(c.in)
+		if fmt.Sprint(got) != fmt.Sprint(c.want) {
+			t.Errorf("passwords(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+	err := scrub(errors.New("auth failed for p@ss and p%40ss"), passwords("postgres://bob:p%40ss@db/app"))
+	if strings.Contains(err.Error(), "p@ss") || strings.Contains(err.Error(), "p%40ss") {
+		t.Errorf("scrubbed error still holds the password: %v", err)
+	}
+}
+
+// TestErrorsHideThePassword connects where nothing listens, and with a
+// connection string that does not parse: neither error may show the password.
+func TestErrorsHideThePassword(t *testing.T) {
+	ctx := context.Background()
+	for _, dsn := range []string{
+		"postgres://bob:Sup3rSecretPw@127.0.0.1:1/app?sslmode=disable&connect_timeout=2",
+		"host=127.0.0.1 port=1 user=bob password=Sup3rSecretPw sslmode=disable connect_timeout=2",
+		"postgres://bob:Sup3rSecretPw@127.0.0.1:notaport/app",
+		"host=127.0.0.1 password=Sup3rSecretPw port=notaport",
+		"host=127.0.0.1 password='Sup3rSecretPw",
+	} {
+		_, err := Open(ctx, dsn)
+		if err == nil {
+			t.Fatalf("Open(%s) succeeded", Redacted(dsn))
+		}
+		if strings.Contains(err.Error(), "Sup3rSecretPw") {
+			t.Errorf("error shows the password: %v", err)
+		}
+		t.Logf("%s -> %v", Redacted(dsn), err)
+	}
+}
+
+func TestPassfileAndServiceAreRead(t *testing.T) {
+	dir := t.TempDir()
+	pass := filepath.Join(dir, "pgpass")
+	if err := os.WriteFile(pass, []byte("dbhost:6543:appdb:bob:FromPassfile\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	svc := filepath.Join(dir, "pg_service.conf")
+	if err := os.WriteFile(svc, []byte("[audit]\nhost=dbhost\nport=6543\ndbname=appdb\nuser=bob\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"PGHOST", "PGPORT", "PGUSER", "PGDATABASE", "PGPASSWORD", "PGSSLMODE", "PGOPTIONS", "PGAPPNAME"} {
+		t.Setenv(k, "")
+		os.Unsetenv(k)
+	}
+	t.Setenv("PGPASSFILE", pass)
+	t.Setenv("PGSERVICEFILE", svc)
+	t.Setenv("PGSERVICE", "audit")
+	cfg, err := pgx.ParseConfig("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Host != "dbhost" || cfg.Port != 6543 || cfg.Database != "appdb" || cfg.User != "bob" {
+		t.Errorf("PGSERVICE not applied: %s@%s:%d/%s", cfg.User, cfg.Host, cfg.Port, cfg.Database)
+	}
+	if cfg.Password != "FromPassfile" {
+		t.Errorf("PGPASSFILE not read: password %q", cfg.Password)
+	}
+}
+
+// open connects with the read-only settings to a fresh database holding one
+// table, t(id int).
+func open(t *testing.T, opts ...Option) (*Conn, pgtest.DB) {
+	t.Helper()
+	db := pgtest.NewDB(t)
+	admin := db.Connect(t)
+	if _, err := admin.Exec(context.Background(), "CREATE TABLE t (id int)"); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Open(context.Background(), db.DSN, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close(context.Background()) })
+	return c, db
+}
+
+func TestWritesFail(t *testing.T) {
+	c, _ := open(t)
+	ctx := context.Background()
+	for _, sql := range []string{
+		"INSERT INTO public.t VALUES (1)",
+		"CREATE TABLE public.u (id int)",
+		"SET default_transaction_read_only = off; INSERT INTO public.t VALUES (1)",
+		"SET transaction_read_only = off",
+		"SELECT pg_catalog.nextval('x')",
+		"CREATE TEMP TABLE tmp (id int)",
+	} {
+		err := c.ReadOnly(ctx, func(tx pgx.Tx) error {
+			_, err := tx.Exec(ctx, sql)
+			return err
+		})
+		var pgErr *pgconn.PgError
+		if !errors.As(err, &pgErr) {
+			t.Errorf("%s: got %v, want a server error", sql, err)
+			continue
+		}
+		want := map[string]string{
+			"SET transaction_read_only = off": "25001", // must be set before any query: BEGIN ran one
+			"SELECT pg_catalog.nextval('x')":  "42P01", // no such sequence, but never a write either
+		}[sql]
+		if want == "" {
+			want = "25006" // read_only_sql_transaction
+		}
+		if pgErr.Code != want {
+			t.Errorf("%s: got %s %s, want %s", sql, pgErr.Code, pgErr.Message, want)
+		}
+	}
+	// Outside BEGIN READ ONLY the session default holds too.
+	if _, err := c.conn.Exec(ctx, "INSERT INTO public.t VALUES (1)"); err == nil || !strings.Contains(err.Error(), "read-only") {
+		t.Errorf("INSERT outside a transaction: %v, want a read-only error", err)
+	}
+	var n int
+	if err := c.ReadOnly(ctx, func(tx pgx.Tx) error {
+		return tx.QueryRow(ctx, "SELECT count(*) FROM public.t").Scan(&n)
+	}); err != nil || n != 0 {
+		t.Errorf("count after failed writes: %d, %v", n, err)
+	}
+}
+
+func TestSessionSettings(t *testing.T) {
+	c, _ := open(t, WithStatementTimeout(12*time.Second), WithLockTimeout(1500*time.Millisecond))
+	ctx := context.Background()
+	want := map[string]string{
+		"application_name":                    "pgrollout",
+		"default_transaction_read_only":       "on",
+		"transaction_read_only":               "on",
+		"transaction_isolation":               "repeatable read",
+		"statement_timeout":                   "12s",
+		"lock_timeout":                        "1500ms",
+		"idle_in_transaction_session_timeout": "1min",
+		"search_path":                         "pg_catalog",
+		"TimeZone":                            "UTC",
+	}
+	err := c.ReadOnly(ctx, func(tx pgx.Tx) error {
+		for name, w := range want {
+			var got string
+			if err := tx.QueryRow(ctx, "SHOW "+name).Scan(&got); err != nil {
+				return err
+			}
+			if got != w {
+				t.Errorf("SHOW %s = %q, want %q", name, got, w)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := c.Queries()
+	_ = c.ReadOnly(ctx, func(tx pgx.Tx) error { _, err := tx.Exec(ctx, "SELECT 1"); return err })
+	if got := c.Queries() - before; got != 3 {
+		t.Errorf("BEGIN, SELECT, ROLLBACK counted as %d queries, want 3", got)
+	}
+	if !strings.Contains(c.Target(), "@127.0.0.1:") && !strings.Contains(c.Target(), "@localhost:") {
+		t.Logf("target %s", c.Target())
+	}
+}
+
+// TestEnvironment connects with dsn "" from PGHOST, PGPORT, PGUSER,
+// PGDATABASE (and PGPASSWORD, PGSSLMODE when the test server has them).
+func TestEnvironment(t *testing.T) {
+	db := pgtest.NewDB(t)
+	cfg, err := pgx.ParseConfig(db.DSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PGHOST", cfg.Host)
+	t.Setenv("PGPORT", fmt.Sprint(cfg.Port))
+	t.Setenv("PGUSER", cfg.User)
+	t.Setenv("PGDATABASE", cfg.Database)
+	t.Setenv("PGPASSWORD", cfg.Password)
+	if cfg.TLSConfig == nil {
+		t.Setenv("PGSSLMODE", "disable")
+	}
+	t.Setenv("PGSERVICE", "")
+	c, err := Open(context.Background(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(context.Background())
+	var name string
+	if err := c.ReadOnly(context.Background(), func(tx pgx.Tx) error {
+		return tx.QueryRow(context.Background(), "SELECT current_database()").Scan(&name)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if name != db.Name {
+		t.Errorf("connected to %s, want %s", name, db.Name)
+	}
+	if c.DSN() != "" || !strings.HasSuffix(c.Target(), "/"+db.Name) {
+		t.Errorf("DSN %q, target %q", c.DSN(), c.Target())
+	}
+}
+
+// TestFailedStatementKeepsConnection checks that an error inside ReadOnly
+// leaves the connection usable for the next transaction.
+func TestFailedStatementKeepsConnection(t *testing.T) {
+	c, _ := open(t)
+	ctx := context.Background()
+	err := c.ReadOnly(ctx, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, "SELECT * FROM no_such_table")
+		return err
+	})
+	if err == nil {
+		t.Fatal("want an error")
+	}
+	if err := c.ReadOnly(ctx, func(tx pgx.Tx) error { _, err := tx.Exec(ctx, "SELECT 1"); return err }); err != nil {
+		t.Fatal(err)
+	}
+}
