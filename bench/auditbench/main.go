@@ -1,11 +1,12 @@
 // Command auditbench times the Audit stage's live collection (audit.Collect)
 // on a large schema: it builds a database with -tables tables (a bigserial
 // primary key, an index on a, an index on b for 3 tables in 10, a foreign
-// key for 1 in 10, 20 rows each, analyzed: about 2.3 indexes a table), once,
+// key for 1 in 10, -rows rows each of which a third are deleted, analyzed:
+// about 2.3 indexes a table), once,
 // then collects -runs snapshots over a read-only connection and prints the
 // wall time and the number of queries of each.
 //
-//	go run ./bench/auditbench [-dsn ADMIN_DSN] [-db NAME] [-tables 10000] [-runs 5] [-fresh]
+//	go run ./bench/auditbench [-dsn ADMIN_DSN] [-db NAME] [-tables 10000] [-rows 20] [-runs 5] [-fresh] [-trace]
 //
 // ADMIN_DSN defaults to PGROLLOUT_TEST_DSN, then to the test server
 // (postgres://postgres@127.0.0.1:5432/postgres). The database is kept for the
@@ -35,18 +36,19 @@ func main() {
 	dsn := flag.String("dsn", pgtest.ServerDSN(), "maintenance connection (superuser) to create the database with")
 	name := flag.String("db", "pgrollout_bench_audit", "benchmark database")
 	tables := flag.Int("tables", 10000, "tables to create")
+	rows := flag.Int("rows", 20, "rows in each table (a third then deleted)")
 	runs := flag.Int("runs", 5, "collections to time")
 	fresh := flag.Bool("fresh", false, "rebuild the database even if it exists")
 	drop := flag.Bool("drop", false, "drop the database at the end")
 	trace := flag.Bool("trace", false, "print each query's time (first run)")
 	flag.Parse()
-	if err := run(context.Background(), *dsn, *name, *tables, *runs, *fresh, *drop, *trace); err != nil {
+	if err := run(context.Background(), *dsn, *name, *tables, *rows, *runs, *fresh, *drop, *trace); err != nil {
 		fmt.Fprintln(os.Stderr, "auditbench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, adminDSN, name string, tables, runs int, fresh, drop, trace bool) error {
+func run(ctx context.Context, adminDSN, name string, tables, rows, runs int, fresh, drop, trace bool) error {
 	admin, err := pgx.Connect(ctx, adminDSN)
 	if err != nil {
 		return fmt.Errorf("connect to %s: %w", pgread.Redacted(adminDSN), err)
@@ -56,7 +58,7 @@ func run(ctx context.Context, adminDSN, name string, tables, runs int, fresh, dr
 	if err != nil {
 		return err
 	}
-	mark := fmt.Sprintf("pgrollout audit bench: %d tables", tables)
+	mark := fmt.Sprintf("pgrollout audit bench: %d tables, %d rows", tables, rows)
 	var comment *string
 	err = admin.QueryRow(ctx, "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = $1", name).Scan(&comment)
 	exists := err == nil
@@ -65,7 +67,7 @@ func run(ctx context.Context, adminDSN, name string, tables, runs int, fresh, dr
 	}
 	if fresh || !exists || comment == nil || *comment != mark {
 		start := time.Now()
-		if err := build(ctx, admin, dsn, name, tables); err != nil {
+		if err := build(ctx, admin, dsn, name, tables, rows); err != nil {
 			return err
 		}
 		if _, err := admin.Exec(ctx, fmt.Sprintf("COMMENT ON DATABASE %s IS '%s'", pgx.Identifier{name}.Sanitize(), mark)); err != nil {
@@ -122,7 +124,7 @@ const batch = 500
 
 // build (re)creates the database and its schema, batch tables to a
 // statement.
-func build(ctx context.Context, admin *pgx.Conn, dsn, name string, tables int) error {
+func build(ctx context.Context, admin *pgx.Conn, dsn, name string, tables, rows int) error {
 	ident := pgx.Identifier{name}.Sanitize()
 	for _, sql := range []string{"DROP DATABASE IF EXISTS " + ident + " WITH (FORCE)", "CREATE DATABASE " + ident} {
 		if _, err := admin.Exec(ctx, sql); err != nil {
@@ -145,9 +147,10 @@ BEGIN
     IF i %% 10 IN (1, 4, 7) THEN
       EXECUTE format('CREATE INDEX ON t%%s (b)', i);
     END IF;
-    EXECUTE format('INSERT INTO t%%s (a, b) SELECT g, ''row '' || g FROM generate_series(1, 20) g', i);
+    EXECUTE format('INSERT INTO t%%s (a, b) SELECT g, repeat(''x'', 100) FROM generate_series(1, %d) g', i);
+    EXECUTE format('DELETE FROM t%%s WHERE id %%%% 3 = 0', i);
   END LOOP;
-END $$`, from, to)
+END $$`, from, to, rows)
 		if _, err := conn.Exec(ctx, sql); err != nil {
 			return fmt.Errorf("tables %d to %d: %w", from, to, err)
 		}

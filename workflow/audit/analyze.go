@@ -119,10 +119,22 @@ type analysis struct {
 	pointInTime string
 	tables      map[string]TableStats
 	sections    map[string]Section
+	// indexes and foreignKeys hold those of each table, by qualified
+	// table name.
+	indexes     map[string][]IndexStats
+	foreignKeys map[string][]ForeignKeyStats
 }
 
 func newAnalysis(s *Snapshot) *analysis {
-	a := &analysis{s: s, tables: map[string]TableStats{}, sections: map[string]Section{}}
+	a := &analysis{s: s, tables: map[string]TableStats{}, sections: map[string]Section{}, indexes: map[string][]IndexStats{}}
+	for _, x := range s.Indexes {
+		a.indexes[x.QualifiedTable()] = append(a.indexes[x.QualifiedTable()], x)
+	}
+	a.foreignKeys = map[string][]ForeignKeyStats{}
+	for _, fk := range s.ForeignKeys {
+		t := qualify(fk.Schema, fk.Table)
+		a.foreignKeys[t] = append(a.foreignKeys[t], fk)
+	}
 	a.windowDur, a.windowExact = s.Window()
 	a.window = windowPhrase(s)
 	a.pointInTime = "point in time: " + md.Time(s.CapturedAt)
@@ -269,15 +281,7 @@ func (a *analysis) role() string {
 }
 
 // indexesOn returns the indexes of one table.
-func (a *analysis) indexesOn(table string) []IndexStats {
-	var out []IndexStats
-	for _, x := range a.s.Indexes {
-		if x.QualifiedTable() == table {
-			out = append(out, x)
-		}
-	}
-	return out
-}
+func (a *analysis) indexesOn(table string) []IndexStats { return a.indexes[table] }
 
 // finding starts a finding with the fields every check fills the same way.
 func finding(sev workflow.Severity, object, window string) Finding {

@@ -202,6 +202,10 @@ func TestChecks(t *testing.T) {
 			s.ForeignKeys = nil
 			s.Indexes[2].IdxScan, s.Indexes[2].SizeBytes = 0, 1*mb
 		}, StatusEvaluated, "", []string{"info app.child_parent_id_idx"}},
+		{"unused tiny index is counted, not listed", CheckUnusedIndex, func(s *Snapshot) {
+			s.ForeignKeys = nil
+			s.Indexes[2].IdxScan, s.Indexes[2].SizeBytes = 0, 16<<10
+		}, StatusEvaluated, "", nil},
 		{"unused index serving a foreign key", CheckUnusedIndex, func(s *Snapshot) { s.Indexes[2].IdxScan = 0 },
 			StatusEvaluated, "", []string{"info app.child_parent_id_idx"}},
 		{"unused primary key", CheckUnusedIndex, func(s *Snapshot) { s.Indexes[0].IdxScan = 0 },

@@ -51,15 +51,17 @@ func checkDuplicateIndex(a *analysis) outcome {
 	}
 	idx := comparableIndexes(a, &o)
 	var groups [][]shaped
-	for _, c := range idx {
-		j := slices.IndexFunc(groups, func(g []shaped) bool {
-			return g[0].x.QualifiedTable() == c.x.QualifiedTable() && sameKeys(g[0].sh, c.sh)
-		})
-		if j < 0 {
-			groups = append(groups, []shaped{c})
-			continue
+	for _, same := range byTable(idx) {
+		var tableGroups [][]shaped
+		for _, c := range same {
+			j := slices.IndexFunc(tableGroups, func(g []shaped) bool { return sameKeys(g[0].sh, c.sh) })
+			if j < 0 {
+				tableGroups = append(tableGroups, []shaped{c})
+				continue
+			}
+			tableGroups[j] = append(tableGroups[j], c)
 		}
-		groups[j] = append(groups[j], c)
+		groups = append(groups, tableGroups...)
 	}
 	dups := 0
 	for _, g := range groups {
@@ -149,32 +151,58 @@ func checkRedundantIndex(a *analysis) outcome {
 	}
 	idx := comparableIndexes(a, &o)
 	btrees := 0
-	for _, c := range idx {
-		if c.sh.method != "btree" {
-			continue
-		}
-		btrees++
-		x := c.x
-		if x.Primary || x.Constraint != "" || x.ReplicaIdentity || a.tables[x.QualifiedTable()].ReplicaIdentityIndex == x.Name {
-			continue
-		}
-		var best *shaped
-		for i := range idx {
-			d := &idx[i]
-			if d.x.Qualified() == x.Qualified() || d.x.QualifiedTable() != x.QualifiedTable() || !covers(c, *d) {
+	for _, same := range byTable(idx) {
+		for ci, c := range same {
+			if c.sh.method != "btree" {
 				continue
 			}
-			if best == nil || cmp.Or(cmp.Compare(len(d.sh.keys), len(best.sh.keys)), cmp.Compare(best.x.IdxScan, d.x.IdxScan)) < 0 {
-				best = d
+			btrees++
+			if best := widerOf(a, same, ci); best != nil {
+				o.findings = append(o.findings, redundantFinding(a, c, *best))
 			}
-		}
-		if best != nil {
-			o.findings = append(o.findings, redundantFinding(a, c, *best))
 		}
 	}
 	o.observe("%d valid btree %s compared; %d %s a left prefix of another", btrees, plural(btrees, "index", "indexes"),
 		len(o.findings), plural(len(o.findings), "is", "are"))
 	return o
+}
+
+// byTable groups indexes by table, tables in the order they first appear.
+func byTable(idx []shaped) [][]shaped {
+	at := map[string]int{}
+	var out [][]shaped
+	for _, c := range idx {
+		t := c.x.QualifiedTable()
+		i, ok := at[t]
+		if !ok {
+			i = len(out)
+			at[t] = i
+			out = append(out, nil)
+		}
+		out[i] = append(out[i], c)
+	}
+	return out
+}
+
+// widerOf returns the index of the same table that makes same[ci] redundant
+// (the narrowest, then the most scanned), or nil.
+func widerOf(a *analysis, same []shaped, ci int) *shaped {
+	c := same[ci]
+	x := c.x
+	if x.Primary || x.Constraint != "" || x.ReplicaIdentity || a.tables[x.QualifiedTable()].ReplicaIdentityIndex == x.Name {
+		return nil
+	}
+	var best *shaped
+	for i := range same {
+		d := &same[i]
+		if i == ci || !covers(c, *d) {
+			continue
+		}
+		if best == nil || cmp.Or(cmp.Compare(len(d.sh.keys), len(best.sh.keys)), cmp.Compare(best.x.IdxScan, d.x.IdxScan)) < 0 {
+			best = d
+		}
+	}
+	return best
 }
 
 // covers reports whether index d serves every lookup c does.

@@ -18,6 +18,10 @@ const (
 	// unusedMinBytes: pghero's unused_index_megabytes, 10 MB; smaller
 	// candidates are noted, not warned about.
 	unusedMinBytes = 10 << 20
+	// unusedNoteBytes: an unused index under 1 MiB costs next to nothing
+	// to maintain or keep; such indexes are counted, not listed, so a
+	// schema of thousands of small tables does not drown the report.
+	unusedNoteBytes = 1 << 20
 	// unusedMinWindow: postgres-checkup warns when the statistics are
 	// younger than 30 days.
 	unusedMinWindow = 30 * 24 * time.Hour
@@ -42,9 +46,15 @@ func checkUnusedIndex(a *analysis) outcome {
 	if a.windowDur <= 0 {
 		o.degrade("the statistics window is unknown (neither stats_reset nor postmaster_start recorded): \"no scans\" has no time span")
 	}
-	var never, rare int
+	var never, rare, small int
 	for _, x := range a.s.Indexes {
 		if !x.Valid || x.BeingBuilt || x.IdxScan >= unusedRareScans {
+			continue
+		}
+		if x.SizeBytes < unusedNoteBytes {
+			if x.IdxScan == 0 {
+				small++
+			}
 			continue
 		}
 		keep := keepReasons(a, x)
@@ -58,8 +68,9 @@ func checkUnusedIndex(a *analysis) outcome {
 		}
 		o.findings = append(o.findings, unusedFinding(a, x, keep, fksKnown))
 	}
-	o.observe("%d %s; %d valid with no scans in the window, %d of 10 MB or more with fewer than %d",
-		len(a.s.Indexes), plural(len(a.s.Indexes), "index", "indexes"), never, rare, unusedRareScans)
+	o.observe("%d %s; %d valid of 1 MiB or more with no scans in the window, %d of 10 MB or more with fewer than %d; "+
+		"%d smaller ones without scans not listed (under 1 MiB each)",
+		len(a.s.Indexes), plural(len(a.s.Indexes), "index", "indexes"), never, rare, unusedRareScans, small)
 	return o
 }
 
@@ -91,8 +102,8 @@ func servedForeignKey(a *analysis, x IndexStats) (ForeignKeyStats, bool) {
 	if !ok || sh.pred != "" {
 		return ForeignKeyStats{}, false
 	}
-	for _, fk := range a.s.ForeignKeys {
-		if fk.Schema == x.Schema && fk.Table == x.Table && leads(sh, fk.Columns) {
+	for _, fk := range a.foreignKeys[x.QualifiedTable()] {
+		if leads(sh, fk.Columns) {
 			return fk, true
 		}
 	}

@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -41,17 +42,24 @@ const seqChunk = 1000
 
 // Collect reads a snapshot of the connected database through c: a
 // capability probe (server version, recovery, role and memberships,
-// pg_stat_statements and its columns, settings, the statistics window), then
-// tables, indexes, foreign keys, sequences, bloat estimates, XID ages and the
-// database's pg_stat_statements rows. The number of queries does not depend
-// on the schema's size, except that sequence last values are read 1,000 to a
-// transaction.
+// pg_stat_statements with its schema, version and real columns, settings,
+// the statistics window, the database's row of pg_stat_database and its XID
+// ages), then tables, indexes, foreign keys, sequences, bloat estimates and
+// the database's pg_stat_statements rows, one query each whatever the
+// schema's size: 13 statements, BEGIN, SAVEPOINT and ROLLBACK included (15
+// with pg_stat_statements installed), and 3 more, a transaction of their
+// own, for every 1,000 readable sequences or part of them, whose last
+// values are read 1,000 to a transaction (see seqChunk).
+//
+// Sizes of relations the catalog puts under 1 MiB come from pg_class
+// instead of being measured (see sizeFloor); bloat is estimated for
+// relations of 1 MiB or more only.
 //
 // Everything runs in read-only transactions. Nothing is created, reset or
 // written. A part the server or the role cannot give is recorded in
 // Snapshot.Sections as partial or skipped with the reason instead of failing
-// the collection; Collect fails only when the connection does or the probe
-// cannot run.
+// the collection; Collect fails only when the connection does, the context
+// ends or the probe cannot run.
 func Collect(ctx context.Context, c *pgread.Conn) (*Snapshot, error) {
 	k := &collector{s: &Snapshot{}, sections: map[string]Section{}}
 	err := c.ReadOnly(ctx, func(tx pgx.Tx) error {
@@ -88,6 +96,12 @@ type collector struct {
 	hiddenBuilds int64
 	// tableXID records whether table XID ages were read.
 	tableXID bool
+	// totalMeasured holds the tables whose total size was measured
+	// (pg_total_relation_size); the others add up their indexes'.
+	totalMeasured map[relKey]bool
+	// idxSums sums the index figures of each table; nil when the indexes
+	// could not be read.
+	idxSums map[relKey]indexSums
 	// seqOIDs are the oids of the readable sequences, in s.Sequences order
 	// (seqAt maps an oid to its index there).
 	seqOIDs []int64
@@ -99,8 +113,26 @@ func (k *collector) record(name, status, reason string) {
 	k.sections[name] = Section{Name: name, Status: status, Reason: reason}
 }
 
-// finish fills Snapshot.Sections in a fixed order.
+// finish sorts the rows (the queries leave the order to the server: a sort
+// there costs more) and fills Snapshot.Sections in a fixed order.
 func (k *collector) finish() {
+	k.addIndexes()
+	s := k.s
+	slices.SortFunc(s.Tables, func(a, b TableStats) int {
+		return cmp.Or(cmp.Compare(a.Schema, b.Schema), cmp.Compare(a.Name, b.Name))
+	})
+	slices.SortFunc(s.Indexes, func(a, b IndexStats) int {
+		return cmp.Or(cmp.Compare(a.Schema, b.Schema), cmp.Compare(a.Table, b.Table), cmp.Compare(a.Name, b.Name))
+	})
+	slices.SortFunc(s.ForeignKeys, func(a, b ForeignKeyStats) int {
+		return cmp.Or(cmp.Compare(a.Schema, b.Schema), cmp.Compare(a.Table, b.Table), cmp.Compare(a.Name, b.Name))
+	})
+	slices.SortFunc(s.Sequences, func(a, b SequenceStats) int {
+		return cmp.Or(cmp.Compare(a.Schema, b.Schema), cmp.Compare(a.Name, b.Name))
+	})
+	slices.SortFunc(s.Bloat, func(a, b BloatEstimate) int {
+		return cmp.Or(cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.Schema, b.Schema), cmp.Compare(a.Name, b.Name))
+	})
 	if _, ok := k.sections[SectionXID]; !ok {
 		if k.tableXID {
 			k.record(SectionXID, SectionCollected, "")

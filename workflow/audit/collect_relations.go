@@ -2,6 +2,7 @@ package audit
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -38,59 +39,56 @@ const staleSQL = `(c.reltuples < 0
      OR (c.relpages = 0 AND coalesce(pg_stat_get_live_tuples(c.oid), 0) > 0)
      OR coalesce(pg_stat_get_mod_since_analyze(c.oid), 0) > 50 + 0.1 * greatest(c.reltuples, 0))`
 
-// tablesSQL reads pg_stat_user_tables with pg_statio_user_tables, sizes
-// (see sizeFloor), XID and multixact ages (of the heap and its TOAST table)
-// and the replica identity index. Without sizes it measures none (each
-// measure locks the relation briefly, so a table held in ACCESS EXCLUSIVE
-// mode makes it wait up to lock_timeout) and gives catalog figures only.
+// tablesSQL reads what pg_stat_user_tables and pg_statio_user_tables show
+// of the user tables (ordinary, partitioned, materialized views), from the
+// pg_stat_get_* functions those views are made of, with sizes (see
+// sizeFloor) and XID and multixact ages (of the heap and its TOAST table).
+// The figures the views sum over a table's indexes (idx_scan, the index part
+// of idx_tup_fetch, idx_blks_*) and the replica identity index are added
+// from the indexes query (addIndexes): the views' grouping over pg_index,
+// or a lookup of each table's indexes, costs several times more on a large
+// schema. Without sizes it measures none (each measure locks the relation
+// briefly, so a table held in ACCESS EXCLUSIVE mode makes it wait up to
+// lock_timeout) and gives catalog figures.
 func tablesSQL(version int, sizes bool) string {
-	total := `CASE WHEN m.total_pages >= sz.floor_pages OR m.stale THEN coalesce(pg_total_relation_size(s.relid), 0)
-            ELSE m.total_pages * sz.bs END`
-	heap := `CASE WHEN c.relpages >= sz.floor_pages OR m.stale THEN coalesce(pg_relation_size(s.relid), 0)
+	// total is NULL when not measured: Collect then adds the sizes of the
+	// table's indexes (from the indexes query) to base.
+	total := `CASE WHEN m.base_pages >= sz.floor_pages OR m.stale THEN pg_total_relation_size(c.oid) END`
+	heap := `CASE WHEN c.relpages >= sz.floor_pages OR m.stale THEN coalesce(pg_relation_size(c.oid), 0)
             ELSE c.relpages::int8 * sz.bs END`
 	if !sizes {
-		total, heap = "m.total_pages * sz.bs", "c.relpages::int8 * sz.bs"
+		total, heap = "NULL::int8", "c.relpages::int8 * sz.bs"
 	}
 	lastSeqScan := "NULL::timestamptz"
 	if version >= 160000 {
-		lastSeqScan = "s.last_seq_scan"
+		lastSeqScan = "pg_stat_get_lastscan(c.oid)"
 	}
 	return `
-WITH ` + sizeConsts() + `,
-idx_pages AS (
-  SELECT x.indrelid, sum(i.relpages)::int8 AS pages
-  FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
-  GROUP BY x.indrelid
-)
-SELECT s.schemaname::text, s.relname::text,
-       coalesce(s.seq_scan, 0), coalesce(s.seq_tup_read, 0), coalesce(s.idx_scan, 0), coalesce(s.idx_tup_fetch, 0),
-       coalesce(s.n_live_tup, 0), coalesce(s.n_dead_tup, 0),
-       coalesce(s.n_tup_ins, 0), coalesce(s.n_tup_upd, 0), coalesce(s.n_tup_del, 0),
-       ` + total + `,
+WITH ` + sizeConsts() + `
+SELECT n.nspname::text, c.relname::text,
+       coalesce(pg_stat_get_numscans(c.oid), 0), coalesce(pg_stat_get_tuples_returned(c.oid), 0),
+       coalesce(pg_stat_get_tuples_fetched(c.oid), 0),
+       coalesce(pg_stat_get_live_tuples(c.oid), 0), coalesce(pg_stat_get_dead_tuples(c.oid), 0),
+       coalesce(pg_stat_get_tuples_inserted(c.oid), 0), coalesce(pg_stat_get_tuples_updated(c.oid), 0),
+       coalesce(pg_stat_get_tuples_deleted(c.oid), 0),
+       ` + total + `, m.base_pages * sz.bs,
        ` + heap + `,
-       s.last_autovacuum, s.last_vacuum, s.last_analyze, s.last_autoanalyze, ` + lastSeqScan + `,
-       coalesce(io.heap_blks_read, 0), coalesce(io.heap_blks_hit, 0),
-       coalesce(io.idx_blks_read, 0), coalesce(io.idx_blks_hit, 0),
+       pg_stat_get_last_autovacuum_time(c.oid), pg_stat_get_last_vacuum_time(c.oid),
+       pg_stat_get_last_analyze_time(c.oid), pg_stat_get_last_autoanalyze_time(c.oid), ` + lastSeqScan + `,
+       coalesce(pg_stat_get_blocks_fetched(c.oid) - pg_stat_get_blocks_hit(c.oid), 0), coalesce(pg_stat_get_blocks_hit(c.oid), 0),
        greatest(CASE WHEN c.relfrozenxid = '0'::xid THEN 0 ELSE age(c.relfrozenxid) END,
                 CASE WHEN t.relfrozenxid = '0'::xid THEN 0 ELSE age(t.relfrozenxid) END)::int8,
        greatest(CASE WHEN c.relminmxid = '0'::xid THEN 0 ELSE mxid_age(c.relminmxid) END,
-                CASE WHEN t.relminmxid = '0'::xid THEN 0 ELSE mxid_age(t.relminmxid) END)::int8,
-       coalesce(ri.relname::text, '')
-FROM pg_stat_user_tables s
-JOIN pg_class c ON c.oid = s.relid
+                CASE WHEN t.relminmxid = '0'::xid THEN 0 ELSE mxid_age(t.relminmxid) END)::int8
+FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
 CROSS JOIN sz
-LEFT JOIN pg_statio_user_tables io ON io.relid = s.relid
 LEFT JOIN pg_class t ON t.oid = c.reltoastrelid
-LEFT JOIN idx_pages ip ON ip.indrelid = c.oid
-LEFT JOIN pg_index rx ON rx.indrelid = c.oid AND rx.indisreplident
-LEFT JOIN pg_class ri ON ri.oid = rx.indexrelid
 CROSS JOIN LATERAL (
-  SELECT greatest(c.relpages, 0)::int8 + greatest(coalesce(t.relpages, 0), 0) + coalesce(ip.pages, 0) AS total_pages,
+  SELECT greatest(c.relpages, 0)::int8 + greatest(coalesce(t.relpages, 0), 0) AS base_pages,
          ` + staleSQL + ` AS stale
 ) m
-WHERE NOT pg_is_other_temp_schema(n.oid)
-ORDER BY 1, 2`
+WHERE c.relkind IN ('r', 'm', 'p') AND ` + userSchemas + ``
 }
 
 // tables reads the tables section (and the table half of the xid section).
@@ -102,18 +100,24 @@ func (k *collector) tables(ctx context.Context, tx pgx.Tx) error {
 			if err != nil {
 				return err
 			}
+			k.totalMeasured = map[relKey]bool{}
 			var t TableStats
+			var total *int64
 			var lastAutovacuum, lastVacuum, lastAnalyze, lastAutoanalyze, lastSeqScan *time.Time
 			_, err = pgx.ForEachRow(rows, []any{
-				&t.Schema, &t.Name, &t.SeqScan, &t.SeqTupRead, &t.IdxScan, &t.IdxTupFetch,
+				&t.Schema, &t.Name, &t.SeqScan, &t.SeqTupRead, &t.IdxTupFetch,
 				&t.NLiveTup, &t.NDeadTup, &t.NTupIns, &t.NTupUpd, &t.NTupDel,
-				&t.TotalBytes, &t.HeapBytes,
+				&total, &t.TotalBytes, &t.HeapBytes,
 				&lastAutovacuum, &lastVacuum, &lastAnalyze, &lastAutoanalyze, &lastSeqScan,
-				&t.HeapBlksRead, &t.HeapBlksHit, &t.IdxBlksRead, &t.IdxBlksHit,
-				&t.XIDAge, &t.MXIDAge, &t.ReplicaIdentityIndex,
+				&t.HeapBlksRead, &t.HeapBlksHit,
+				&t.XIDAge, &t.MXIDAge,
 			}, func() error {
 				t.LastAutovacuum, t.LastVacuum, t.LastAnalyze = utc(lastAutovacuum), utc(lastVacuum), utc(lastAnalyze)
 				t.LastAutoanalyze, t.LastSeqScan = utc(lastAutoanalyze), utc(lastSeqScan)
+				if total != nil {
+					t.TotalBytes = *total
+					k.totalMeasured[relKey{t.Schema, t.Name}] = true
+				}
 				k.s.Tables = append(k.s.Tables, t)
 				return nil
 			})
@@ -147,7 +151,9 @@ func (k *collector) tables(ctx context.Context, tx pgx.Tx) error {
 	return nil
 }
 
-// indexesSQL reads pg_stat_user_indexes with pg_index, the access method,
+// indexesSQL reads what pg_stat_user_indexes shows of the indexes of user
+// tables (from the pg_stat_get_* functions, as tablesSQL) with pg_index,
+// the access method,
 // key columns with their operator class, collation and ordering (written as
 // pg_get_indexdef writes them: a default operator class or the column's own
 // collation is left out), INCLUDE columns, expressions, predicate, backing
@@ -155,104 +161,151 @@ func (k *collector) tables(ctx context.Context, tx pgx.Tx) error {
 // its size (see sizeFloor; the index is measured when its table is).
 func indexesSQL(version int, sizes bool) string {
 	size := `CASE WHEN i.relpages >= sz.floor_pages OR i.reltuples < 0 OR ` + staleSQL + `
-            THEN coalesce(pg_relation_size(s.indexrelid), 0) ELSE i.relpages::int8 * sz.bs END`
+            THEN coalesce(pg_relation_size(x.indexrelid), 0) ELSE i.relpages::int8 * sz.bs END`
 	if !sizes {
 		size = "i.relpages::int8 * sz.bs"
 	}
 	lastIdxScan := "NULL::timestamptz"
 	if version >= 160000 {
-		lastIdxScan = "s.last_idx_scan"
+		lastIdxScan = "pg_stat_get_lastscan(x.indexrelid)"
 	}
+	// The key columns are read for all indexes at once (kc, joined to
+	// catalog tables only) and grouped per index (keys), which then drives
+	// the query: every join is to a catalog table by its key. A join between
+	// two derived sets could be planned, on a misestimate (catalog
+	// statistics are often stale), as a nested loop of N × N.
 	return `
 WITH ` + sizeConsts() + `,
 building AS MATERIALIZED (
   SELECT p.relid, p.index_relid FROM pg_stat_progress_create_index p
   WHERE p.datid = (SELECT oid FROM pg_database WHERE datname = current_database())
 ),
-keys AS (
-  SELECT x.indexrelid,
-         array_agg(coalesce(a.attname::text, '') ORDER BY u.n)
-           FILTER (WHERE u.n <= x.indnkeyatts) AS keys,
-         array_agg(concat_ws(' ',
-             CASE WHEN u.coll <> 0 AND u.coll <> coalesce(a.attcollation, e.typcollation, 0)
-                  THEN 'COLLATE ' || CASE WHEN co.collnamespace = 'pg_catalog'::regnamespace THEN co.collname::text
-                                          ELSE co_ns.nspname || '.' || co.collname END END,
-             CASE WHEN oc.oid IS NOT NULL AND NOT (oc.opcdefault AND (
-                         oc.opcintype = coalesce(a.atttypid, e.atttypid)
-                         OR oct.typtype = 'p'
-                         OR EXISTS (SELECT 1 FROM pg_cast ca
-                                    WHERE ca.castsource = coalesce(a.atttypid, e.atttypid)
-                                      AND ca.casttarget = oc.opcintype AND ca.castmethod = 'b')))
-                  THEN CASE WHEN oc.opcnamespace = 'pg_catalog'::regnamespace THEN oc.opcname::text
-                            ELSE oc_ns.nspname || '.' || oc.opcname END END,
-             CASE WHEN u.opt & 1 = 1 THEN 'DESC' END,
-             CASE WHEN u.opt & 3 = 1 THEN 'NULLS LAST'
-                  WHEN u.opt & 3 = 2 THEN 'NULLS FIRST' END) ORDER BY u.n)
-           FILTER (WHERE u.n <= x.indnkeyatts) AS opts,
-         array_agg(a.attname::text ORDER BY u.n) FILTER (WHERE u.n > x.indnkeyatts) AS incl
+kc AS (
+  -- One row per index column: its name (NULL for an expression), and
+  -- whether pg_get_indexdef would print its collation (not the column's
+  -- own) and operator class (not the default for the column's type).
+  SELECT x.indexrelid, x.indnkeyatts, u.n, u.opt, a.attname,
+         u.coll <> 0 AND u.coll <> coalesce(a.attcollation, ia.typcollation, 0) AS show_coll,
+         CASE WHEN co.collnamespace = 'pg_catalog'::regnamespace THEN ''
+              ELSE (SELECT ns.nspname FROM pg_namespace ns WHERE ns.oid = co.collnamespace) || '.' END AS coll_ns,
+         co.collname,
+         oc.oid IS NOT NULL AND NOT (oc.opcdefault AND (
+             oc.opcintype = coalesce(a.atttypid, ia.atttypid)
+             -- polymorphic (anyarray, anyenum ...), a domain over the
+             -- type, or a type binary-coercible to it (varchar to text)
+             OR (SELECT t.typtype FROM pg_type t WHERE t.oid = oc.opcintype) = 'p'
+             OR EXISTS (SELECT 1 FROM pg_type t WHERE t.oid = coalesce(a.atttypid, ia.atttypid)
+                          AND t.typtype = 'd' AND t.typbasetype = oc.opcintype)
+             OR EXISTS (SELECT 1 FROM pg_cast ca
+                        WHERE ca.castsource = coalesce(a.atttypid, ia.atttypid)
+                          AND ca.casttarget = oc.opcintype AND ca.castmethod = 'b'))) AS show_opc,
+         CASE WHEN oc.opcnamespace = 'pg_catalog'::regnamespace THEN ''
+              ELSE (SELECT ns.nspname FROM pg_namespace ns WHERE ns.oid = oc.opcnamespace) || '.' END AS opc_ns,
+         oc.opcname
   FROM pg_index x
-  JOIN pg_class xi ON xi.oid = x.indexrelid
-  JOIN pg_namespace n ON n.oid = xi.relnamespace
+  JOIN pg_class xc ON xc.oid = x.indrelid
+  JOIN pg_namespace n ON n.oid = xc.relnamespace
   CROSS JOIN LATERAL unnest(x.indkey::int2[], x.indclass::oid[], x.indcollation::oid[], x.indoption::int2[])
          WITH ORDINALITY AS u(attnum, opclass, coll, opt, n)
-  -- Lateral lookups (one index probe each) rather than joins, which the
-  -- planner would answer by hashing all of pg_attribute.
-  LEFT JOIN LATERAL (
-    SELECT ta.attname, ta.atttypid, ta.attcollation FROM pg_attribute ta
-    WHERE ta.attrelid = x.indrelid AND ta.attnum = u.attnum AND u.attnum > 0
-    LIMIT 1 -- keeps the planner from flattening the lookup into a join
-  ) a ON true
-  LEFT JOIN LATERAL ( -- an expression key: the index column's type
+  LEFT JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = u.attnum AND u.attnum > 0
+  LEFT JOIN LATERAL ( -- an expression key: the index column's type (a lookup, not a join over all attributes)
     SELECT ia.atttypid, ty.typcollation FROM pg_attribute ia JOIN pg_type ty ON ty.oid = ia.atttypid
     WHERE ia.attrelid = x.indexrelid AND ia.attnum = u.n AND u.attnum = 0
     LIMIT 1
-  ) e ON true
+  ) ia ON true
   LEFT JOIN pg_opclass oc ON oc.oid = u.opclass
-  LEFT JOIN pg_namespace oc_ns ON oc_ns.oid = oc.opcnamespace
-  LEFT JOIN pg_type oct ON oct.oid = oc.opcintype
   LEFT JOIN pg_collation co ON co.oid = u.coll
-  LEFT JOIN pg_namespace co_ns ON co_ns.oid = co.collnamespace
-  WHERE ` + userSchemas + `
-  GROUP BY x.indexrelid, x.indnkeyatts
+  WHERE xc.relkind IN ('r', 'm', 'p') AND ` + userSchemas + `
+),
+keys AS (
+  -- The aggregates take the columns in the order of the sorted input
+  -- (one sort rather than one for each aggregate of each index).
+  SELECT k.indexrelid,
+         array_agg(coalesce(k.attname::text, '')) FILTER (WHERE k.n <= k.indnkeyatts) AS keys,
+         array_agg(concat_ws(' ',
+             CASE WHEN k.show_coll THEN 'COLLATE ' || k.coll_ns || k.collname END,
+             CASE WHEN k.show_opc THEN k.opc_ns || k.opcname END,
+             CASE WHEN k.opt & 1 = 1 THEN 'DESC' END,
+             CASE WHEN k.opt & 3 = 1 THEN 'NULLS LAST'
+                  WHEN k.opt & 3 = 2 THEN 'NULLS FIRST' END))
+           FILTER (WHERE k.n <= k.indnkeyatts) AS opts,
+         array_agg(k.attname::text) FILTER (WHERE k.n > k.indnkeyatts) AS incl,
+         -- The key and INCLUDE lists as pg_get_indexdef writes them.
+         string_agg(quote_ident(k.attname)
+             || CASE WHEN k.show_coll THEN ' COLLATE ' || CASE WHEN k.coll_ns = '' THEN '' ELSE quote_ident(rtrim(k.coll_ns, '.')) || '.' END
+                                                       || quote_ident(k.collname) ELSE '' END
+             || CASE WHEN k.show_opc THEN ' ' || CASE WHEN k.opc_ns = '' THEN '' ELSE quote_ident(rtrim(k.opc_ns, '.')) || '.' END
+                                                || quote_ident(k.opcname) ELSE '' END
+             || CASE WHEN k.opt & 1 = 1 THEN ' DESC' ELSE '' END
+             || CASE WHEN k.opt & 3 = 1 THEN ' NULLS LAST' WHEN k.opt & 3 = 2 THEN ' NULLS FIRST' ELSE '' END,
+             ', ') FILTER (WHERE k.n <= k.indnkeyatts) AS key_def,
+         string_agg(quote_ident(k.attname), ', ') FILTER (WHERE k.n > k.indnkeyatts) AS incl_def
+  FROM (SELECT * FROM kc ORDER BY kc.indexrelid, kc.n) k
+  GROUP BY k.indexrelid
 )
-SELECT s.schemaname::text, s.relname::text, s.indexrelname::text,
-       coalesce(s.idx_scan, 0), coalesce(s.idx_tup_read, 0),
+SELECT n.nspname::text, c.relname::text, i.relname::text,
+       coalesce(pg_stat_get_numscans(x.indexrelid), 0), coalesce(pg_stat_get_tuples_returned(x.indexrelid), 0),
+       coalesce(pg_stat_get_tuples_fetched(x.indexrelid), 0),
+       coalesce(pg_stat_get_blocks_fetched(x.indexrelid) - pg_stat_get_blocks_hit(x.indexrelid), 0),
+       coalesce(pg_stat_get_blocks_hit(x.indexrelid), 0),
        ` + size + `,
        x.indisunique, x.indisprimary, x.indisvalid, x.indisready,
-       coalesce(pg_get_indexdef(x.indexrelid), ''), am.amname::text,
+       ` + indexDefSQL(version) + `, am.amname::text,
        coalesce(k.keys, '{}'), coalesce(k.opts, '{}'), coalesce(k.incl, '{}'),
        coalesce(pg_get_expr(x.indexprs, x.indrelid), ''), coalesce(pg_get_expr(x.indpred, x.indrelid), ''),
        coalesce(con.conname::text, ''), x.indisreplident,
        EXISTS (SELECT 1 FROM building b
                WHERE b.index_relid = x.indexrelid OR (b.relid = x.indrelid AND b.index_relid = 0)),
        ` + lastIdxScan + `
-FROM pg_stat_user_indexes s
-JOIN pg_index x ON x.indexrelid = s.indexrelid
-JOIN pg_class i ON i.oid = s.indexrelid
+FROM keys k
+JOIN pg_index x ON x.indexrelid = k.indexrelid
+JOIN pg_class i ON i.oid = x.indexrelid
 JOIN pg_class c ON c.oid = x.indrelid
-JOIN pg_namespace n ON n.oid = i.relnamespace
+JOIN pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_am am ON am.oid = i.relam
 CROSS JOIN sz
-LEFT JOIN keys k ON k.indexrelid = x.indexrelid
-LEFT JOIN pg_constraint con ON con.conindid = x.indexrelid AND con.conrelid = x.indrelid
-                           AND con.contype IN ('p', 'u', 'x')
-WHERE NOT pg_is_other_temp_schema(n.oid)
-ORDER BY 1, 2, 3`
+LEFT JOIN LATERAL (
+  SELECT cn.conname FROM pg_constraint cn
+  WHERE cn.conrelid = x.indrelid AND cn.conindid = x.indexrelid AND cn.contype IN ('p', 'u', 'x')
+  LIMIT 1
+) con ON true`
+}
+
+// indexDefSQL is pg_get_indexdef's text for index x (of table c, in
+// namespace n, with keys k), written from the catalog for the common case:
+// pg_get_indexdef takes tens of microseconds an index, a second or more
+// over tens of thousands. An index with expressions, storage options or an
+// access method whose operator classes may take parameters, or on a
+// partitioned table, is left to pg_get_indexdef itself.
+func indexDefSQL(version int) string {
+	nullsNotDistinct := "''"
+	if version >= 150000 {
+		nullsNotDistinct = "CASE WHEN x.indnullsnotdistinct THEN ' NULLS NOT DISTINCT' ELSE '' END"
+	}
+	return `CASE WHEN x.indexprs IS NULL AND i.reloptions IS NULL AND c.relkind <> 'p' AND am.amname IN ('btree', 'hash', 'gin')
+            AND k.key_def IS NOT NULL
+       THEN 'CREATE ' || CASE WHEN x.indisunique THEN 'UNIQUE ' ELSE '' END || 'INDEX ' || quote_ident(i.relname)
+            || ' ON ' || quote_ident(n.nspname) || '.' || quote_ident(c.relname) || ' USING ' || quote_ident(am.amname)
+            || ' (' || k.key_def || coalesce(') INCLUDE (' || k.incl_def, '') || ')'
+            || ` + nullsNotDistinct + `
+            || coalesce(' WHERE ' || pg_get_expr(x.indpred, x.indrelid), '')
+       ELSE coalesce(pg_get_indexdef(x.indexrelid), '') END`
 }
 
 // indexes reads the indexes section.
 func (k *collector) indexes(ctx context.Context, tx pgx.Tx) error {
 	read := func(sizes bool) func() error {
 		return func() error {
-			k.s.Indexes = nil
+			k.s.Indexes, k.idxSums = nil, map[relKey]indexSums{}
 			rows, err := tx.Query(ctx, indexesSQL(k.version(), sizes))
 			if err != nil {
 				return err
 			}
 			var x IndexStats
+			var fetched, blksRead, blksHit int64
 			var lastIdxScan *time.Time
 			_, err = pgx.ForEachRow(rows, []any{
-				&x.Schema, &x.Table, &x.Name, &x.IdxScan, &x.IdxTupRead, &x.SizeBytes,
+				&x.Schema, &x.Table, &x.Name, &x.IdxScan, &x.IdxTupRead, &fetched, &blksRead, &blksHit, &x.SizeBytes,
 				&x.Unique, &x.Primary, &x.Valid, &x.Ready, &x.Definition, &x.Method,
 				&x.Columns, &x.KeyOptions, &x.Include, &x.Expressions, &x.Predicate,
 				&x.Constraint, &x.ReplicaIdentity, &x.BeingBuilt, &lastIdxScan,
@@ -264,6 +317,17 @@ func (k *collector) indexes(ctx context.Context, tx pgx.Tx) error {
 				if allEmpty(x.KeyOptions) {
 					x.KeyOptions = nil
 				}
+				key := relKey{x.Schema, x.Table}
+				sum := k.idxSums[key]
+				sum.scans += x.IdxScan
+				sum.fetched += fetched
+				sum.blksRead += blksRead
+				sum.blksHit += blksHit
+				sum.bytes += x.SizeBytes
+				if x.ReplicaIdentity {
+					sum.replident = x.Name
+				}
+				k.idxSums[key] = sum
 				k.s.Indexes = append(k.s.Indexes, x)
 				// The slices are the row's own: ForEachRow scans the
 				// next row into fresh ones.
@@ -295,7 +359,7 @@ func (k *collector) indexes(ctx context.Context, tx pgx.Tx) error {
 	}
 	switch {
 	case failed != nil:
-		k.s.Indexes = nil
+		k.s.Indexes, k.idxSums = nil, nil
 		k.record(SectionIndexes, SectionSkipped, collectReason(failed))
 	case len(notes) > 0:
 		k.record(SectionIndexes, SectionPartial, joinReasons(notes))
@@ -303,6 +367,43 @@ func (k *collector) indexes(ctx context.Context, tx pgx.Tx) error {
 		k.record(SectionIndexes, SectionCollected, "")
 	}
 	return nil
+}
+
+// relKey names a relation by schema and name.
+type relKey struct{ schema, name string }
+
+// indexSums are the figures of one table's indexes that pg_stat_user_tables
+// and pg_statio_user_tables sum, with their sizes and replica identity.
+type indexSums struct {
+	scans, fetched, blksRead, blksHit, bytes int64
+	replident                                string
+}
+
+// addIndexes completes the tables with what their indexes add (see
+// tablesSQL), and says so in the tables section when the indexes could not
+// be read.
+func (k *collector) addIndexes() {
+	if len(k.s.Tables) == 0 {
+		return
+	}
+	if k.idxSums == nil {
+		sec := k.sections[SectionTables]
+		note := "idx_scan, idx_tup_fetch, idx_blks_read, idx_blks_hit, index sizes in total_bytes and the replica identity index are missing: the indexes section was not collected"
+		k.record(SectionTables, SectionPartial, joinReasons(slices.DeleteFunc([]string{sec.Reason, note}, func(r string) bool { return r == "" })))
+		return
+	}
+	for i := range k.s.Tables {
+		t := &k.s.Tables[i]
+		key := relKey{t.Schema, t.Name}
+		sum := k.idxSums[key]
+		t.IdxScan = sum.scans
+		t.IdxTupFetch += sum.fetched
+		t.IdxBlksRead, t.IdxBlksHit = sum.blksRead, sum.blksHit
+		t.ReplicaIdentityIndex = sum.replident
+		if !k.totalMeasured[key] {
+			t.TotalBytes += sum.bytes
+		}
+	}
 }
 
 // foreignKeysSQL lists the foreign keys of user tables with their columns
@@ -319,8 +420,7 @@ JOIN pg_class t ON t.oid = c.conrelid
 JOIN pg_namespace n ON n.oid = t.relnamespace
 JOIN pg_class r ON r.oid = c.confrelid
 JOIN pg_namespace rn ON rn.oid = r.relnamespace
-WHERE c.contype = 'f' AND ` + userSchemas + `
-ORDER BY 1, 2, 3`
+WHERE c.contype = 'f' AND ` + userSchemas + ``
 
 // foreignKeys reads the foreign_keys section.
 func (k *collector) foreignKeys(ctx context.Context, tx pgx.Tx) error {

@@ -18,39 +18,38 @@ import (
 // says whether the role may read last_value (SELECT or USAGE, and not an
 // unlogged sequence on a standby).
 const sequencesSQL = `
-WITH feeds AS (
-  -- serial, identity and OWNED BY: the sequence depends on the column
-  SELECT d.objid AS seqid, d.refobjid AS relid, d.refobjsubid AS attnum, 0 AS pref
-  FROM pg_depend d JOIN pg_sequence q ON q.seqrelid = d.objid
-  WHERE d.classid = 'pg_class'::regclass AND d.objsubid = 0 AND d.refclassid = 'pg_class'::regclass
-    AND d.deptype IN ('a', 'i') AND d.refobjsubid > 0
-  UNION ALL
-  -- a column default calling nextval on it depends on the sequence
-  SELECT d.refobjid, ad.adrelid, ad.adnum, 1
-  FROM pg_depend d
-  JOIN pg_sequence q ON q.seqrelid = d.refobjid
-  JOIN pg_attrdef ad ON ad.oid = d.objid
-  WHERE d.classid = 'pg_attrdef'::regclass AND d.refclassid = 'pg_class'::regclass AND d.refobjsubid = 0
-), owner AS (
-  SELECT DISTINCT ON (f.seqid) f.seqid,
-         tn.nspname || '.' || t.relname || '.' || a.attname AS owned_by,
-         format_type(a.atttypid, a.atttypmod) AS column_type
-  FROM feeds f
-  JOIN pg_class t ON t.oid = f.relid
-  JOIN pg_namespace tn ON tn.oid = t.relnamespace
-  JOIN pg_attribute a ON a.attrelid = f.relid AND a.attnum = f.attnum AND NOT a.attisdropped
-  ORDER BY f.seqid, f.pref, 2
-)
 SELECT c.oid::int8, n.nspname::text, c.relname::text, format_type(s.seqtypid, NULL),
        s.seqmin, s.seqmax, s.seqincrement, s.seqcycle,
        has_sequence_privilege(c.oid, 'SELECT, USAGE') AND (c.relpersistence <> 'u' OR NOT pg_is_in_recovery()),
-       coalesce(o.owned_by, ''), coalesce(o.column_type, '')
+       coalesce(col.owned_by, ''), coalesce(col.column_type, '')
 FROM pg_sequence s
 JOIN pg_class c ON c.oid = s.seqrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
-LEFT JOIN owner o ON o.seqid = c.oid
-WHERE c.relkind = 'S' AND ` + userSchemas + `
-ORDER BY 2, 3`
+-- Lateral lookups, one index probe each (see indexesSQL).
+LEFT JOIN LATERAL ( -- serial, identity, OWNED BY: the sequence depends on the column
+  SELECT d.refobjid AS relid, d.refobjsubid AS attnum FROM pg_depend d
+  WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.objsubid = 0
+    AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i') AND d.refobjsubid > 0
+  ORDER BY 1, 2
+  LIMIT 1
+) own ON true
+LEFT JOIN LATERAL ( -- else a column whose default calls nextval on it
+  SELECT ad.adrelid AS relid, ad.adnum AS attnum FROM pg_depend d JOIN pg_attrdef ad ON ad.oid = d.objid
+  WHERE own.relid IS NULL AND d.refclassid = 'pg_class'::regclass AND d.refobjid = c.oid AND d.refobjsubid = 0
+    AND d.classid = 'pg_attrdef'::regclass
+  ORDER BY 1, 2
+  LIMIT 1
+) dflt ON true
+LEFT JOIN LATERAL (
+  SELECT tn.nspname || '.' || t.relname || '.' || a.attname AS owned_by,
+         format_type(a.atttypid, a.atttypmod) AS column_type
+  FROM pg_class t
+  JOIN pg_namespace tn ON tn.oid = t.relnamespace
+  JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = coalesce(own.attnum, dflt.attnum) AND NOT a.attisdropped
+  WHERE t.oid = coalesce(own.relid, dflt.relid)
+  LIMIT 1
+) col ON true
+WHERE c.relkind = 'S' AND ` + userSchemas + ``
 
 // sequences reads the sequences section but for last_value (lastValues).
 func (k *collector) sequences(ctx context.Context, tx pgx.Tx) error {
@@ -192,10 +191,6 @@ consts AS (
   LEFT JOIN pg_class t ON t.oid = x.indrelid
   WHERE c.relpages >= sz.floor_pages AND ` + userSchemas + `
     AND (c.relkind IN ('r', 'm') OR (c.relkind = 'i' AND c.relam = (SELECT oid FROM pg_am WHERE amname = 'btree')))
-), st AS MATERIALIZED (
-  SELECT s.schemaname, s.tablename, s.attname, s.null_frac, s.avg_width
-  FROM pg_stats s
-  WHERE NOT s.inherited AND (s.schemaname, s.tablename) IN (SELECT nspname, relname FROM rels)
 ), tbl AS (
   SELECT r.nspname, r.relname, c.reltuples, c.relpages AS heap_pages,
          coalesce(toast.relpages, 0) AS toast_pages, coalesce(toast.reltuples, 0) AS toast_tuples,
@@ -208,7 +203,13 @@ consts AS (
   FROM rels r
   JOIN pg_class c ON c.oid = r.oid
   JOIN pg_attribute a ON a.attrelid = r.oid AND a.attnum > 0 AND NOT a.attisdropped
-  LEFT JOIN st s ON s.schemaname = r.nspname AND s.tablename = r.relname AND s.attname = a.attname
+  -- One lookup (index probes) per column, never a join of two derived sets:
+  -- see indexesSQL.
+  LEFT JOIN LATERAL (
+    SELECT ps.attname, ps.null_frac, ps.avg_width FROM pg_stats ps
+    WHERE ps.schemaname = r.nspname AND ps.tablename = r.relname AND ps.attname = a.attname AND NOT ps.inherited
+    LIMIT 1
+  ) s ON true
   LEFT JOIN pg_class toast ON toast.oid = c.reltoastrelid
   WHERE r.relkind IN ('r', 'm')
   GROUP BY c.oid, r.nspname, r.relname, toast.relpages, toast.reltuples
@@ -249,7 +250,11 @@ consts AS (
          bool_or(NOT c.whole AND NOT CASE WHEN c.attnum <> 0 THEN has_column_privilege(c.indrelid, c.attnum, 'SELECT')
                                           ELSE has_column_privilege(c.indexrelid, c.pos::int2, 'SELECT') END) AS hidden
   FROM idx_cols c
-  LEFT JOIN st s ON s.schemaname = c.nspname AND s.tablename = c.stats_rel AND s.attname = c.attname
+  LEFT JOIN LATERAL (
+    SELECT ps.attname, ps.null_frac, ps.avg_width FROM pg_stats ps
+    WHERE ps.schemaname = c.nspname AND ps.tablename = c.stats_rel AND ps.attname = c.attname AND NOT ps.inherited
+    LIMIT 1
+  ) s ON true
   GROUP BY c.indexrelid, c.nspname, c.tblname, c.idxname, c.reltuples, c.relpages, c.fillfactor
 ), idx_sized AS (
   SELECT p.*, k.bs, k.page_hdr, k.page_opaque,
@@ -275,8 +280,7 @@ consts AS (
 SELECT kind, schema, name, tbl, real_bytes, extra_bytes, is_na, hidden
 FROM est WHERE hidden OR is_na OR extra_bytes > 0
 UNION ALL
-SELECT 'summary', '', '', '', count(*), count(*) FILTER (WHERE hidden), false, false FROM est
-ORDER BY 1, 2, 3`
+SELECT 'summary', '', '', '', count(*), count(*) FILTER (WHERE hidden), false, false FROM est`
 }
 
 // bloat reads the bloat section.

@@ -329,6 +329,30 @@ func TestCollectRoles(t *testing.T) {
 			x.XIDAge <= 0 || x.HeapBlksHit+x.HeapBlksRead == 0 || x.LastAnalyze.IsZero() || x.NLiveTup != 5000 {
 			t.Errorf("items: %+v", x)
 		}
+		// The counters read from the pg_stat_get_* functions are the views'.
+		rows, err := admin.Query(ctx, `SELECT s.relname, s.seq_scan, s.seq_tup_read, coalesce(s.idx_scan, 0), coalesce(s.idx_tup_fetch, 0),
+			s.n_live_tup, s.n_dead_tup, s.n_tup_ins, s.n_tup_upd, s.n_tup_del,
+			io.heap_blks_read, io.heap_blks_hit, coalesce(io.idx_blks_read, 0), coalesce(io.idx_blks_hit, 0)
+			FROM pg_stat_user_tables s JOIN pg_statio_user_tables io USING (relid)`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var v TableStats
+		if _, err := pgx.ForEachRow(rows, []any{&v.Name, &v.SeqScan, &v.SeqTupRead, &v.IdxScan, &v.IdxTupFetch,
+			&v.NLiveTup, &v.NDeadTup, &v.NTupIns, &v.NTupUpd, &v.NTupDel,
+			&v.HeapBlksRead, &v.HeapBlksHit, &v.IdxBlksRead, &v.IdxBlksHit}, func() error {
+			g := liveTable(t, s, v.Name)
+			counters := func(x TableStats) [13]int64 {
+				return [...]int64{x.SeqScan, x.SeqTupRead, x.IdxScan, x.IdxTupFetch, x.NLiveTup, x.NDeadTup,
+					x.NTupIns, x.NTupUpd, x.NTupDel, x.HeapBlksRead, x.HeapBlksHit, x.IdxBlksRead, x.IdxBlksHit}
+			}
+			if counters(g) != counters(v) {
+				t.Errorf("%s: collected %v, views say %v", v.Name, counters(g), counters(v))
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
 		var noIdx, withIdx bool
 		for _, fk := range s.ForeignKeys {
 			switch {
@@ -482,7 +506,11 @@ func TestCollectLockedTable(t *testing.T) {
 	db := pgtest.NewDB(t)
 	ctx := context.Background()
 	admin := db.Connect(t)
-	if _, err := admin.Exec(ctx, "CREATE TABLE a (id int PRIMARY KEY); CREATE TABLE b (id int PRIMARY KEY)"); err != nil {
+	// a is over 1 MiB, so its size is measured (and its lock waited for).
+	if _, err := admin.Exec(ctx, `CREATE TABLE a (id int PRIMARY KEY, v text);
+		INSERT INTO a SELECT g, repeat('v', 100) FROM generate_series(1, 20000) g;
+		ANALYZE a;
+		CREATE TABLE b (id int PRIMARY KEY)`); err != nil {
 		t.Fatal(err)
 	}
 	locker := db.Connect(t)
@@ -654,5 +682,93 @@ func TestCollectSizes(t *testing.T) {
 	}
 	if small := liveTable(t, s, "small"); small.HeapBytes != smallHeap || smallHeap == smallPages*s.Block() {
 		t.Errorf("small (changed since analyze): heap %d, want the measured %d, not the catalog's %d pages", small.HeapBytes, smallHeap, smallPages)
+	}
+}
+
+// TestCollectDefinitionsMatchPGGetIndexdef checks the definitions Collect
+// writes from the catalog against pg_get_indexdef, over indexes of every
+// shape: quoting, collations, operator classes, ordering, INCLUDE, partial,
+// unique, NULLS NOT DISTINCT, other access methods, domains, expressions.
+func TestCollectDefinitionsMatchPGGetIndexdef(t *testing.T) {
+	db := pgtest.NewDB(t)
+	ctx := context.Background()
+	admin := db.Connect(t)
+	version := pgtest.ServerVersion(t, admin)
+	sql := `
+CREATE SCHEMA "Odd Schema";
+CREATE DOMAIN posint AS int CHECK (VALUE > 0);
+CREATE TYPE mood AS ENUM ('sad', 'ok');
+CREATE COLLATION public.mycoll (provider = libc, locale = 'C');
+CREATE TABLE "Odd Schema"."Mixed Case" ("Id" int, "order" text, v varchar(20), d posint, m mood, tags text[], j jsonb, r int4range, n numeric);
+CREATE INDEX "Idx Upper" ON "Odd Schema"."Mixed Case" ("Id");
+CREATE UNIQUE INDEX "select" ON "Odd Schema"."Mixed Case" ("order" COLLATE "C" DESC, "Id" NULLS FIRST);
+CREATE INDEX ix_desc_nl ON "Odd Schema"."Mixed Case" ("Id" DESC NULLS LAST, v ASC NULLS LAST);
+CREATE INDEX ix_pattern ON "Odd Schema"."Mixed Case" (v varchar_pattern_ops, "order" text_pattern_ops);
+CREATE INDEX ix_varchar ON "Odd Schema"."Mixed Case" (v);
+CREATE INDEX ix_mycoll ON "Odd Schema"."Mixed Case" ("order" COLLATE public.mycoll);
+CREATE INDEX ix_domain ON "Odd Schema"."Mixed Case" (d);
+CREATE INDEX ix_enum ON "Odd Schema"."Mixed Case" (m);
+CREATE INDEX ix_include ON "Odd Schema"."Mixed Case" ("Id") INCLUDE ("order", v);
+CREATE INDEX ix_partial ON "Odd Schema"."Mixed Case" ("Id") WHERE "order" IS NOT NULL AND "Id" > 3;
+CREATE INDEX ix_gin ON "Odd Schema"."Mixed Case" USING gin (tags);
+CREATE INDEX ix_gin_jsonb ON "Odd Schema"."Mixed Case" USING gin (j jsonb_path_ops);
+CREATE INDEX ix_hash ON "Odd Schema"."Mixed Case" USING hash (v);
+CREATE INDEX ix_brin ON "Odd Schema"."Mixed Case" USING brin ("Id");
+CREATE INDEX ix_gist ON "Odd Schema"."Mixed Case" USING gist (r);
+CREATE INDEX ix_expr ON "Odd Schema"."Mixed Case" (lower("order"), ("Id" + 1));
+CREATE INDEX ix_ff ON "Odd Schema"."Mixed Case" (n) WITH (fillfactor = 70);
+CREATE INDEX ix_textops ON "Odd Schema"."Mixed Case" (v text_ops);
+`
+	if version >= 15 {
+		sql += `CREATE UNIQUE INDEX ix_nnd ON "Odd Schema"."Mixed Case" (v) NULLS NOT DISTINCT;`
+	}
+	if _, err := admin.Exec(ctx, sql); err != nil {
+		t.Fatal(err)
+	}
+	// Names pg_get_indexdef qualifies depend on search_path: the audit
+	// session's is pg_catalog.
+	if _, err := admin.Exec(ctx, "SET search_path = pg_catalog"); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := admin.Query(ctx, `SELECT i.relname, pg_get_indexdef(x.indexrelid) FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
+		JOIN pg_namespace n ON n.oid = i.relnamespace WHERE n.nspname = 'Odd Schema'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{}
+	var name, def string
+	if _, err := pgx.ForEachRow(rows, []any{&name, &def}, func() error { want[name] = def; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	s, _ := collectAs(t, db.DSN)
+	got := 0
+	for _, x := range s.Indexes {
+		if x.Schema != "Odd Schema" {
+			continue
+		}
+		got++
+		if x.Definition != want[x.Name] {
+			t.Errorf("%s:\n got %s\nwant %s", x.Name, x.Definition, want[x.Name])
+		}
+	}
+	if got != len(want) || got < 18 {
+		t.Errorf("%d indexes collected, %d in the catalog", got, len(want))
+	}
+	if x := liveIndex(t, s, "select"); !slices.Equal(x.KeyOptions, []string{"COLLATE C DESC", "NULLS FIRST"}) || !slices.Equal(x.Columns, []string{"order", "Id"}) {
+		t.Errorf("select: %q %q", x.Columns, x.KeyOptions)
+	}
+	if x := liveIndex(t, s, "ix_mycoll"); !slices.Equal(x.KeyOptions, []string{"COLLATE public.mycoll"}) {
+		t.Errorf("ix_mycoll: %q", x.KeyOptions)
+	}
+	for _, name := range []string{"ix_varchar", "ix_textops", "ix_domain", "ix_enum", "ix_gin"} {
+		if x := liveIndex(t, s, name); x.KeyOptions != nil {
+			t.Errorf("%s: default operator class shown: %q", name, x.KeyOptions)
+		}
+	}
+	if x := liveIndex(t, s, "ix_pattern"); !slices.Equal(x.KeyOptions, []string{"varchar_pattern_ops", "text_pattern_ops"}) {
+		t.Errorf("ix_pattern: %q", x.KeyOptions)
+	}
+	if x := liveIndex(t, s, "ix_expr"); !slices.Equal(x.Columns, []string{"", ""}) || x.Expressions == "" {
+		t.Errorf("ix_expr: %+v", x)
 	}
 }

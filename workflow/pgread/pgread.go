@@ -11,6 +11,13 @@
 //   - statement_timeout, lock_timeout and idle_in_transaction_session_timeout
 //     bound what a slow catalog or a held lock can cost the server.
 //
+// The session also sets application_name=pgrollout, jit=off (catalog
+// queries over a large schema would otherwise spend seconds compiling),
+// search_path=pg_catalog (no user object shadows a catalog one; names in
+// pg_get_indexdef and regclass output come schema-qualified), DateStyle ISO
+// and TimeZone UTC. Queries run one round trip each, without named prepared
+// statements (pgx QueryExecModeExec), and Queries counts them.
+//
 // The connection string is a URL or key=value string, or "" for the libpq
 // environment: pgx reads PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE,
 // PGSSLMODE, PGAPPNAME, PGCONNECT_TIMEOUT, PGOPTIONS, PGSERVICE with
@@ -238,10 +245,6 @@ func (c *Conn) ReadOnly(ctx context.Context, fn func(tx pgx.Tx) error) error {
 	}
 	return nil
 }
-
-// Wrap returns err with what was being done and the target, and with any
-// password of the connection removed from its text. It returns nil for nil.
-func (c *Conn) Wrap(err error, doing string) error { return c.wrap(err, doing) }
 
 func (c *Conn) wrap(err error, doing string) error {
 	if err == nil {

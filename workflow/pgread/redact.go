@@ -8,10 +8,14 @@ import (
 	"strings"
 )
 
-// secretKeys are the connection parameters whose values are secrets.
-var secretKeys = []string{"password", "sslpassword"}
-
-func isSecretKey(k string) bool { return slices.Contains(secretKeys, strings.ToLower(k)) }
+// isSecretKey reports whether a connection parameter's value is a secret.
+func isSecretKey(k string) bool {
+	switch strings.ToLower(k) {
+	case "password", "sslpassword":
+		return true
+	}
+	return false
+}
 
 // Redacted returns dsn without its password, for storing and printing: the
 // password of a URL's user info and any password or sslpassword parameter
