@@ -191,6 +191,13 @@ func TestChecks(t *testing.T) {
 			s.Sections[2] = Section{Name: SectionStatements, Status: SectionSkipped, Reason: "pg_stat_statements evicted entries during the interval"}
 		}, StatusDegraded, "pg_stat_statements was not collected (pg_stat_statements evicted entries", nil},
 
+		{"NULLS NOT DISTINCT is not a duplicate", CheckDuplicateIndex, func(s *Snapshot) {
+			s.Indexes = append(s.Indexes,
+				IndexStats{Schema: "app", Table: "child", Name: "child_code_nnd", Valid: true, Unique: true, IdxScan: 5, SizeBytes: mb,
+					Definition: "CREATE UNIQUE INDEX child_code_nnd ON app.child USING btree (code) NULLS NOT DISTINCT"},
+				IndexStats{Schema: "app", Table: "child", Name: "child_code_key", Valid: true, Unique: true, IdxScan: 5, SizeBytes: mb,
+					Definition: "CREATE UNIQUE INDEX child_code_key ON app.child USING btree (code)"})
+		}, StatusEvaluated, "", nil},
 		// unused-index
 		{"unused large index", CheckUnusedIndex, func(s *Snapshot) {
 			s.ForeignKeys = nil
@@ -366,6 +373,12 @@ func TestChecks(t *testing.T) {
 		{"a higher autovacuum_freeze_max_age", CheckXIDWraparound, func(s *Snapshot) {
 			s.Server.Settings["autovacuum_freeze_max_age"] = "500000000"
 			s.Database.XIDAge = 250_000_000
+		}, StatusEvaluated, "", nil},
+		{"multixact age half way to wraparound", CheckXIDWraparound, func(s *Snapshot) {
+			s.Database.XIDAge, s.Database.MXIDAge = 1_000_000, 1_200_000_000
+		}, StatusEvaluated, "", []string{"warning database shop"}},
+		{"multixact age under its freeze max", CheckXIDWraparound, func(s *Snapshot) {
+			s.Database.XIDAge, s.Database.MXIDAge = 1_000_000, 300_000_000
 		}, StatusEvaluated, "", nil},
 		{"hand-written without ages", CheckXIDWraparound, func(s *Snapshot) { *s = *handWritten() },
 			StatusSkipped, "the snapshot has no transaction ID ages (collected live only)", nil},

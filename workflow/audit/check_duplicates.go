@@ -215,8 +215,9 @@ func covers(c, d shaped) bool {
 	if len(p.keys) < len(q.keys) {
 		return !c.x.Unique && subset(p.include, append(slices.Clone(q.keys), q.include...))
 	}
-	// Same keys: c is redundant when d includes more, and is unique if c is.
-	return !sameSet(p.include, q.include) && subset(p.include, q.include) && (!c.x.Unique || d.x.Unique)
+	// Same keys: c is redundant when d includes more, and is unique if c
+	// is, treating NULLs the same way.
+	return !sameSet(p.include, q.include) && subset(p.include, q.include) && (!c.x.Unique || d.x.Unique && p.nnd == q.nnd)
 }
 
 func redundantFinding(a *analysis, c, d shaped) Finding {

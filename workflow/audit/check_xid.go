@@ -27,6 +27,10 @@ const (
 // against the 2^31 XIDs before wraparound and against
 // autovacuum_freeze_max_age (the setting when the probe read it, else
 // PostgreSQL's default).
+// defaultMultixactFreezeMaxAge is PostgreSQL's default
+// autovacuum_multixact_freeze_max_age.
+const defaultMultixactFreezeMaxAge = 400_000_000
+
 func checkXIDWraparound(a *analysis) outcome {
 	var o outcome
 	present := a.s.Database.XIDAge > 0 || slices.ContainsFunc(a.s.Tables, func(t TableStats) bool { return t.XIDAge > 0 })
@@ -72,6 +76,17 @@ func checkXIDWraparound(a *analysis) outcome {
 // xidFinding returns the finding on one XID age, and false below every
 // threshold. t is the table, nil for the database.
 func xidFinding(a *analysis, object string, age, mxidAge, freezeMax int64, known bool, t *TableStats) (Finding, bool) {
+	// Multixact IDs wrap around the same way and stop writes the same
+	// way: judge by the older of the two counters.
+	what, unit, param := "transaction ID", "transactions", xidFreezeMaxAgeParam
+	if mxidAge > age {
+		what, unit, param, age = "multixact ID", "multixacts", "autovacuum_multixact_freeze_max_age", mxidAge
+		if mfm, ok := a.settingInt("autovacuum_multixact_freeze_max_age"); ok && mfm > 0 {
+			freezeMax = mfm
+		} else {
+			freezeMax = defaultMultixactFreezeMaxAge
+		}
+	}
 	left := int64(xidSpace) - age
 	var sev workflow.Severity
 	switch {
@@ -85,10 +100,10 @@ func xidFinding(a *analysis, object string, age, mxidAge, freezeMax int64, known
 		return Finding{}, false
 	}
 	f := finding(sev, object, a.pointInTime)
-	f.Message = fmt.Sprintf("The oldest unfrozen transaction ID of %s is %s transactions old: %s of the way to wraparound",
-		object, count(age), percent(float64(age)/xidSpace))
+	f.Message = fmt.Sprintf("The oldest unfrozen %s of %s is %s %s old: %s of the way to wraparound",
+		what, object, count(age), unit, percent(float64(age)/xidSpace))
 	if sev == workflow.SeverityInfo {
-		f.Message += fmt.Sprintf(", past %s (%s), so an anti-wraparound autovacuum should be running or due.", xidFreezeMaxAgeParam, count(freezeMax))
+		f.Message += fmt.Sprintf(", past %s (%s), so an anti-wraparound autovacuum should be running or due.", param, count(freezeMax))
 	} else {
 		f.Message += fmt.Sprintf(", %s XIDs left.", count(left))
 	}

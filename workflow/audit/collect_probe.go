@@ -61,7 +61,8 @@ LEFT JOIN pg_stat_database sd ON sd.datid = d.oid
 LEFT JOIN LATERAL (
   SELECT n.nspname::text AS schema, x.extversion::text AS version,
          (SELECT array_agg(a.attname::text ORDER BY a.attnum) FROM pg_attribute a
-           WHERE a.attrelid = to_regclass(quote_ident(n.nspname) || '.pg_stat_statements')
+           JOIN pg_class c ON c.oid = a.attrelid
+           WHERE c.relnamespace = x.extnamespace AND c.relname = 'pg_stat_statements'
              AND a.attnum > 0 AND NOT a.attisdropped) AS columns
   FROM pg_extension x JOIN pg_namespace n ON n.oid = x.extnamespace
   WHERE x.extname = 'pg_stat_statements'

@@ -221,7 +221,7 @@ consts AS (
   FROM tbl t CROSS JOIN consts k
 ), tbl_est AS (
   SELECT t.*, t.heap_pages + t.toast_pages AS pages,
-         ceil(t.reltuples / ((t.bs - t.page_hdr) * t.fillfactor / (t.tup_size * 100)))
+         ceil(t.reltuples / nullif((t.bs - t.page_hdr) * t.fillfactor / nullif(t.tup_size * 100, 0), 0))
            + ceil(t.toast_tuples / 4) AS est_pages
   FROM tbl_sized t
 ), idx_cols AS (
@@ -264,17 +264,17 @@ consts AS (
                                         ELSE p.data_width::int % k.ma END)::numeric AS tup_size
   FROM idx_per p CROSS JOIN consts k
 ), idx_est AS (
-  SELECT s.*, coalesce(1 + ceil(s.reltuples / floor((s.bs - s.page_opaque - s.page_hdr) * s.fillfactor
-                                                    / (100 * (4 + s.tup_size)::float))), 0) AS est_pages
+  SELECT s.*, 1 + ceil(s.reltuples / nullif(floor((s.bs - s.page_opaque - s.page_hdr) * s.fillfactor
+                                           / (100 * (4 + s.tup_size)::float)), 0)) AS est_pages
   FROM idx_sized s
 ), est AS (
   SELECT 'table' AS kind, nspname::text AS schema, relname::text AS name, '' AS tbl,
          (pages * bs)::int8 AS real_bytes,
-         (greatest(pages - est_pages, 0) * bs)::int8 AS extra_bytes, is_na, hidden
+         (greatest(pages - coalesce(est_pages, pages), 0) * bs)::int8 AS extra_bytes, is_na OR est_pages IS NULL AS is_na, hidden
   FROM tbl_est
   UNION ALL
   SELECT 'index', nspname::text, idxname::text, tblname::text,
-         (relpages * bs)::int8, (greatest(relpages - est_pages, 0) * bs)::int8, is_na, hidden
+         (relpages * bs)::int8, (greatest(relpages - coalesce(est_pages, relpages), 0) * bs)::int8, is_na OR est_pages IS NULL, hidden
   FROM idx_est
 )
 SELECT kind, schema, name, tbl, real_bytes, extra_bytes, is_na, hidden

@@ -21,6 +21,9 @@ type shape struct {
 	include []string
 	exprs   string
 	pred    string
+	// nnd is UNIQUE ... NULLS NOT DISTINCT (PostgreSQL 15+): such an index
+	// enforces a different rule from one without it.
+	nnd bool
 }
 
 // shapeOf returns an index's shape, and false when it is not known. A live
@@ -28,6 +31,13 @@ type shape struct {
 // it is read from the definition (pg_get_indexdef), which names the same
 // things.
 func shapeOf(x IndexStats) (shape, bool) {
+	sh, ok := shapeOfKeys(x)
+	sh.nnd = strings.Contains(strings.ToUpper(x.Definition), " NULLS NOT DISTINCT")
+	return sh, ok
+}
+
+// shapeOfKeys is shapeOf without the NULLS NOT DISTINCT flag.
+func shapeOfKeys(x IndexStats) (shape, bool) {
 	if x.Method != "" && len(x.Columns) > 0 {
 		sh := shape{method: x.Method, keys: x.Columns, include: x.Include, exprs: x.Expressions, pred: x.Predicate}
 		sh.opts = make([]string, len(x.Columns))
@@ -132,7 +142,7 @@ func deparseExpr(n *pg_query.Node, version int32) (string, bool) {
 // options, INCLUDE columns, expressions and predicate: exact duplicates.
 func sameKeys(a, b shape) bool {
 	return a.method == b.method && slices.Equal(a.keys, b.keys) && slices.Equal(a.opts, b.opts) &&
-		sameSet(a.include, b.include) && a.exprs == b.exprs && a.pred == b.pred
+		sameSet(a.include, b.include) && a.exprs == b.exprs && a.pred == b.pred && a.nnd == b.nnd
 }
 
 // leads reports whether the first n keys of sh are plain columns making up

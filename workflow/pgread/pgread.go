@@ -133,7 +133,19 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Conn, error) {
 	if cfg.RuntimeParams == nil {
 		cfg.RuntimeParams = map[string]string{}
 	}
-	for k, v := range sessionParams(o) {
+	ours := sessionParams(o)
+	names := map[string]bool{}
+	for k := range ours {
+		names[strings.ToLower(k)] = true
+	}
+	for k := range cfg.RuntimeParams {
+		// Setting names are case-insensitive on the server: a DSN's
+		// "LOCK_TIMEOUT=0" would otherwise race ours.
+		if names[strings.ToLower(k)] {
+			delete(cfg.RuntimeParams, k)
+		}
+	}
+	for k, v := range ours {
 		cfg.RuntimeParams[k] = v
 	}
 	// One round trip per query, no named prepared statements left on the

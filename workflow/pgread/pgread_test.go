@@ -275,3 +275,33 @@ func TestFailedStatementKeepsConnection(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestDSNCannotOverrideSafety gives settings in upper case in the DSN: the
+// server treats names case-insensitively, so ours must win every time.
+func TestDSNCannotOverrideSafety(t *testing.T) {
+	db := pgtest.NewDB(t)
+	dsn := db.DSN + "&LOCK_TIMEOUT=0&STATEMENT_TIMEOUT=0&DEFAULT_TRANSACTION_READ_ONLY=off&Application_Name=other"
+	for range 8 { // map order decided the winner before: try several times
+		c, err := Open(context.Background(), dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = c.ReadOnly(context.Background(), func(tx pgx.Tx) error {
+			for name, want := range map[string]string{"lock_timeout": "2s", "statement_timeout": "30s",
+				"default_transaction_read_only": "on", "application_name": "pgrollout"} {
+				var got string
+				if err := tx.QueryRow(context.Background(), "SHOW "+name).Scan(&got); err != nil {
+					return err
+				}
+				if got != want {
+					t.Errorf("SHOW %s = %q, want %q", name, got, want)
+				}
+			}
+			return nil
+		})
+		_ = c.Close(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
