@@ -397,6 +397,16 @@ func TestChecks(t *testing.T) {
 			s.Sequences[0].MaxValue = 1_000_000_000_000
 			s.Sequences[0].LastValue = ptr(int64(900_000_000_000))
 		}, StatusEvaluated, "", []string{"warning app.child_id_seq"}},
+		{"negative minimum, counted from the start", CheckSequenceExhaustion, func(s *Snapshot) {
+			s.Sequences[0].DataType, s.Sequences[0].ColumnType = "integer", "integer"
+			s.Sequences[0].MinValue, s.Sequences[0].MaxValue, s.Sequences[0].StartValue = -2_147_483_648, 2_147_483_647, 1
+			s.Sequences[0].LastValue = ptr(int64(5))
+		}, StatusEvaluated, "", nil},
+		{"negative minimum, most of the upper half used", CheckSequenceExhaustion, func(s *Snapshot) {
+			s.Sequences[0].DataType, s.Sequences[0].ColumnType = "integer", "integer"
+			s.Sequences[0].MinValue, s.Sequences[0].MaxValue, s.Sequences[0].StartValue = -2_147_483_648, 2_147_483_647, 1
+			s.Sequences[0].LastValue = ptr(int64(2_100_000_000))
+		}, StatusEvaluated, "", []string{"error app.child_id_seq"}},
 		{"bigint sequence half used", CheckSequenceExhaustion, func(s *Snapshot) { s.Sequences[0].LastValue = ptr(int64(1 << 62)) },
 			StatusEvaluated, "", nil},
 		{"descending and never used", CheckSequenceExhaustion, func(s *Snapshot) {

@@ -83,16 +83,23 @@ func sequenceFinding(a *analysis, sq SequenceStats) (Finding, bool) {
 	if cm, ok := typeMax(sq.ColumnType); ok && cm <= limit && cm < math.MaxInt64 {
 		limit, byColumn = cm, true
 	}
+	// Values are consumed from the start value on (from the minimum once
+	// a cycling sequence wraps): a sequence that starts at 1 with a
+	// negative MINVALUE has used nothing below 1.
+	base := sq.MinValue
+	if !sq.Cycle && sq.StartValue > sq.MinValue {
+		base = sq.StartValue
+	}
 	var last int64
 	if sq.LastValue != nil {
 		last = *sq.LastValue
 	} else {
-		last = sq.MinValue - 1 // readable but never used: nothing consumed
+		last = base - 1 // readable but never used: nothing consumed
 	}
-	if limit <= sq.MinValue {
+	if limit <= base {
 		return Finding{}, false
 	}
-	used := (float64(last) - float64(sq.MinValue) + 1) / (float64(limit) - float64(sq.MinValue) + 1)
+	used := (float64(last) - float64(base) + 1) / (float64(limit) - float64(base) + 1)
 	narrow := limit <= math.MaxInt32
 	var sev workflow.Severity
 	switch {
@@ -114,12 +121,12 @@ func sequenceFinding(a *analysis, sq SequenceStats) (Finding, bool) {
 			what += fmt.Sprintf("; the %s sequence itself could go on to %s", cmpNone(sq.DataType), count(sq.MaxValue))
 		}
 	}
-	f.Message = fmt.Sprintf("%s has used %s of %s: %s values left.", obj, percent(used), what, count(limit-max(last, sq.MinValue-1)))
+	f.Message = fmt.Sprintf("%s has used %s of %s: %s values left.", obj, percent(used), what, count(limit-max(last, base-1)))
 	f.ev("Last value", count(last))
 	f.ev("Limit", count(limit))
 	f.ev("Limited by", map[bool]string{true: "column type " + sq.ColumnType, false: "sequence maximum"}[byColumn])
 	f.ev("Used", percent(used))
-	f.ev("Values left", count(limit-max(last, sq.MinValue-1)))
+	f.ev("Values left", count(limit-max(last, base-1)))
 	f.ev("Sequence type", cmpNone(sq.DataType))
 	if sq.OwnedBy != "" {
 		f.ev("Feeds", fmt.Sprintf("%s (%s)", sq.OwnedBy, cmpNone(sq.ColumnType)))

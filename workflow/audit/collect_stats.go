@@ -19,7 +19,7 @@ import (
 // unlogged sequence on a standby).
 const sequencesSQL = `
 SELECT c.oid::int8, n.nspname::text, c.relname::text, format_type(s.seqtypid, NULL),
-       s.seqmin, s.seqmax, s.seqincrement, s.seqcycle,
+       s.seqmin, s.seqmax, s.seqincrement, s.seqcycle, s.seqstart,
        has_sequence_privilege(c.oid, 'SELECT, USAGE') AND (c.relpersistence <> 'u' OR NOT pg_is_in_recovery()),
        coalesce(col.owned_by, ''), coalesce(col.column_type, '')
 FROM pg_sequence s
@@ -62,7 +62,7 @@ func (k *collector) sequences(ctx context.Context, tx pgx.Tx) error {
 		var q SequenceStats
 		var oid int64
 		_, err = pgx.ForEachRow(rows, []any{
-			&oid, &q.Schema, &q.Name, &q.DataType, &q.MinValue, &q.MaxValue, &q.Increment, &q.Cycle,
+			&oid, &q.Schema, &q.Name, &q.DataType, &q.MinValue, &q.MaxValue, &q.Increment, &q.Cycle, &q.StartValue,
 			&q.Readable, &q.OwnedBy, &q.ColumnType,
 		}, func() error {
 			if q.Readable {

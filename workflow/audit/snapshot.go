@@ -130,6 +130,9 @@ type SequenceStats struct {
 	LastValue *int64 `json:"last_value"`
 	Readable  bool   `json:"readable"`
 	MinValue  int64  `json:"min_value"`
+	// StartValue is where the sequence started (pg_sequence.seqstart);
+	// zero when not collected.
+	StartValue int64 `json:"start_value,omitempty"`
 	MaxValue  int64  `json:"max_value"`
 	Increment int64  `json:"increment"`
 	Cycle     bool   `json:"cycle,omitempty"`
