@@ -133,9 +133,9 @@ type SequenceStats struct {
 	// StartValue is where the sequence started (pg_sequence.seqstart);
 	// zero when not collected.
 	StartValue int64 `json:"start_value,omitempty"`
-	MaxValue  int64  `json:"max_value"`
-	Increment int64  `json:"increment"`
-	Cycle     bool   `json:"cycle,omitempty"`
+	MaxValue   int64 `json:"max_value"`
+	Increment  int64 `json:"increment"`
+	Cycle      bool  `json:"cycle,omitempty"`
 	// OwnedBy is the table.column the sequence feeds (serial, identity or
 	// OWNED BY); ColumnType is that column's type.
 	OwnedBy    string `json:"owned_by,omitempty"`
