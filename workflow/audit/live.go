@@ -55,6 +55,10 @@ func Live(ctx context.Context, dsn string, interval time.Duration, progress func
 	}
 	say("running the checks")
 	res.Report = Analyze(analyzed)
+	if res.First != nil {
+		res.Report.Window = fmt.Sprintf("%s between two snapshots (%s to %s): rates, not totals",
+			span(res.Snapshot.CapturedAt.Sub(res.First.CapturedAt)), rfc3339(res.First.CapturedAt), rfc3339(res.Snapshot.CapturedAt))
+	}
 	res.Snapshot.Report = &res.Report
 	return res, nil
 }
