@@ -72,21 +72,27 @@ func TestDemoFrames(t *testing.T) {
 	}
 }
 
-// TestCopyStepSQL presses y on the first migration step: the terminal gets
-// the step's SQL as an OSC 52 clipboard sequence and the status line says so.
-func TestCopyStepSQL(t *testing.T) {
-	s, id := sampleStore(t)
-	tm := teatest.NewTestModel(t, New(context.Background(), testOptions(s, id)),
+// program starts the app at 120x40 and returns it with a function that
+// waits (up to limit) until the terminal output so far contains a marker.
+func program(t *testing.T, o Options, limit time.Duration) (*teatest.TestModel, func(string)) {
+	tm := teatest.NewTestModel(t, New(context.Background(), o),
 		teatest.WithInitialTermSize(120, 40),
 		teatest.WithProgramOptions(tea.WithColorProfile(colorprofile.Ascii)))
 	var stream bytes.Buffer
-	waitFor := func(marker string) {
+	return tm, func(marker string) {
 		t.Helper()
 		teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
 			stream.Write(b)
 			return bytes.Contains(stream.Bytes(), []byte(marker))
-		}, teatest.WithDuration(10*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
+		}, teatest.WithDuration(limit), teatest.WithCheckInterval(20*time.Millisecond))
 	}
+}
+
+// TestCopyStepSQL presses y on the first migration step: the terminal gets
+// the step's SQL as an OSC 52 clipboard sequence and the status line says so.
+func TestCopyStepSQL(t *testing.T) {
+	s, id := sampleStore(t)
+	tm, waitFor := program(t, testOptions(s, id), 10*time.Second)
 	waitFor("Product notes")
 	tm.Type("3")
 	waitFor("rewritten")
@@ -109,17 +115,7 @@ func TestLiveAuditDialog(t *testing.T) {
 	o := testOptions(s, id)
 	o.Live = audit.Live
 	o.AuditDSN = db.DSN
-	tm := teatest.NewTestModel(t, New(context.Background(), o),
-		teatest.WithInitialTermSize(120, 40),
-		teatest.WithProgramOptions(tea.WithColorProfile(colorprofile.Ascii)))
-	var stream bytes.Buffer
-	waitFor := func(marker string) {
-		t.Helper()
-		teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
-			stream.Write(b)
-			return bytes.Contains(stream.Bytes(), []byte(marker))
-		}, teatest.WithDuration(20*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
-	}
+	tm, waitFor := program(t, o, 20*time.Second)
 	waitFor("Product notes")
 	tm.Type("5")
 	waitFor("live")
