@@ -198,13 +198,6 @@ func (k *collector) who() string {
 	return "role " + k.s.Server.User
 }
 
-// hasRole reports whether the role is a superuser or may use a predefined
-// role's privileges.
-func (k *collector) hasRole(role string) bool {
-	srv := k.s.Server
-	return srv != nil && (srv.Superuser || slices.Contains(srv.Roles, role))
-}
-
 // version is server_version_num.
 func (k *collector) version() int {
 	if k.s.Server == nil {
