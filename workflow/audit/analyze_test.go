@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -409,10 +410,15 @@ func TestChecks(t *testing.T) {
 		}, StatusEvaluated, "", []string{"error app.child_id_seq"}},
 		{"bigint sequence half used", CheckSequenceExhaustion, func(s *Snapshot) { s.Sequences[0].LastValue = ptr(int64(1 << 62)) },
 			StatusEvaluated, "", nil},
-		{"descending and never used", CheckSequenceExhaustion, func(s *Snapshot) {
+		{"descending nearly at its minimum", CheckSequenceExhaustion, func(s *Snapshot) {
 			s.Sequences = append(s.Sequences,
-				SequenceStats{Schema: "app", Name: "down", DataType: "integer", LastValue: ptr(int64(-2_000_000_000)), Readable: true,
-					MinValue: -2_147_483_648, MaxValue: -1, Increment: -1},
+				SequenceStats{Schema: "app", Name: "down", DataType: "integer", LastValue: ptr(int64(-2_100_000_000)), Readable: true,
+					MinValue: -2_147_483_648, MaxValue: -1, StartValue: -1, Increment: -1})
+		}, StatusEvaluated, "", []string{"error app.down"}},
+		{"descending barely used, and never used", CheckSequenceExhaustion, func(s *Snapshot) {
+			s.Sequences = append(s.Sequences,
+				SequenceStats{Schema: "app", Name: "down", DataType: "bigint", LastValue: ptr(int64(-2_000)), Readable: true,
+					MinValue: math.MinInt64, MaxValue: -1, Increment: -1},
 				SequenceStats{Schema: "app", Name: "fresh", DataType: "smallint", Readable: true, MinValue: 1, MaxValue: 32767, Increment: 1})
 		}, StatusEvaluated, "", nil},
 		{"unreadable sequence", CheckSequenceExhaustion, func(s *Snapshot) {

@@ -49,18 +49,18 @@ func checkSequenceExhaustion(a *analysis) outcome {
 		return o
 	}
 	var unreadable []string
-	descending, measured := 0, 0
+	measured := 0
 	for _, sq := range a.s.Sequences {
-		switch {
-		case sq.Increment < 0:
-			descending++
-			continue
-		case sq.LastValue == nil && !sq.Readable:
+		if sq.LastValue == nil && !sq.Readable {
 			unreadable = append(unreadable, qualify(sq.Schema, sq.Name))
 			continue
 		}
 		measured++
-		if f, ok := sequenceFinding(a, sq); ok {
+		find := sequenceFinding
+		if sq.Increment < 0 {
+			find = descendingFinding
+		}
+		if f, ok := find(a, sq); ok {
 			o.findings = append(o.findings, f)
 		}
 	}
@@ -69,11 +69,67 @@ func checkSequenceExhaustion(a *analysis) outcome {
 			"pg_read_all_data grants it): %s", md.Plural(len(unreadable), "sequence", "sequences"),
 			a.role(), strings.Join(unreadable, ", ")))
 	}
-	o.observe("%d %s measured against the tighter of the sequence's and the column type's maximum", measured, plural(measured, "sequence", "sequences"))
-	if descending > 0 {
-		o.observe("%d descending %s not measured", descending, plural(descending, "sequence", "sequences"))
-	}
+	o.observe("%d %s measured against the tighter of the sequence's and the column type's limit (the minimum, for descending ones)",
+		measured, plural(measured, "sequence", "sequences"))
 	return o
+}
+
+// descendingFinding measures a descending sequence: from its start (or
+// maximum) down to the tighter of its minimum and the column type's
+// minimum, with the same thresholds as an ascending one.
+func descendingFinding(a *analysis, sq SequenceStats) (Finding, bool) {
+	lower, byColumn := sq.MinValue, false
+	if cm, ok := typeMax(sq.ColumnType); ok && cm < math.MaxInt64 && -cm-1 >= lower {
+		lower, byColumn = -cm-1, true
+	}
+	base := sq.MaxValue
+	if !sq.Cycle && sq.StartValue != 0 && sq.StartValue < sq.MaxValue {
+		base = sq.StartValue
+	}
+	last := base + 1 // readable but never used: nothing consumed
+	if sq.LastValue != nil {
+		last = *sq.LastValue
+	}
+	if base <= lower {
+		return Finding{}, false
+	}
+	used := (float64(base) - float64(last) + 1) / (float64(base) - float64(lower) + 1)
+	narrow := lower >= math.MinInt32
+	var sev workflow.Severity
+	switch {
+	case used >= seqCritical:
+		sev = workflow.SeverityError
+	case used >= seqWarn, narrow && used >= seqWarnNarrow:
+		sev = workflow.SeverityWarning
+	case narrow && used >= seqNote:
+		sev = workflow.SeverityInfo
+	default:
+		return Finding{}, false
+	}
+	obj := qualify(sq.Schema, sq.Name)
+	f := finding(sev, obj, a.pointInTime)
+	what := fmt.Sprintf("its own minimum (%s)", count(lower))
+	if byColumn {
+		what = fmt.Sprintf("the %s minimum of the column it feeds, %s (%s)", sq.ColumnType, sq.OwnedBy, count(lower))
+	}
+	left := min(last, base+1) - lower
+	f.Message = fmt.Sprintf("%s counts down and has used %s of the way to %s: %s values left.", obj, percent(used), what, count(left))
+	f.ev("Last value", count(last))
+	f.ev("Limit", count(lower))
+	f.ev("Used", percent(used))
+	f.ev("Values left", count(left))
+	f.ev("Increment", count(sq.Increment))
+	f.Why = "When a descending sequence reaches its minimum, or feeds a column that cannot hold its next value, every insert that " +
+		"needs a new value fails."
+	seq := quoted(sq.Schema, sq.Name)
+	if sq.DataType != "" && !strings.EqualFold(sq.DataType, "bigint") && !byColumn {
+		f.Remediation = fmt.Sprintf("ALTER SEQUENCE %s AS bigint NO MINVALUE;", seq)
+		f.Undo = fmt.Sprintf("ALTER SEQUENCE %s AS %s MINVALUE %d;  -- fails once last_value is below it", seq, sq.DataType, sq.MinValue)
+	} else {
+		f.caveat("Widen the column it feeds (and the sequence) to bigint, or move to an ascending sequence.")
+	}
+	f.caveat("A single snapshot gives no consumption rate: two snapshots apart in time say how long the values left will last.")
+	return f, true
 }
 
 // sequenceFinding returns the finding on one readable sequence, and false
