@@ -74,6 +74,21 @@ func checkSequenceExhaustion(a *analysis) outcome {
 	return o
 }
 
+// sequenceSeverity grades the share of its range a sequence has used; narrow
+// is set when the limit is integer-sized or smaller. false: below every
+// threshold.
+func sequenceSeverity(used float64, narrow bool) (workflow.Severity, bool) {
+	switch {
+	case used >= seqCritical:
+		return workflow.SeverityError, true
+	case used >= seqWarn, narrow && used >= seqWarnNarrow:
+		return workflow.SeverityWarning, true
+	case narrow && used >= seqNote:
+		return workflow.SeverityInfo, true
+	}
+	return "", false
+}
+
 // descendingFinding measures a descending sequence: from its start (or
 // maximum) down to the tighter of its minimum and the column type's
 // minimum, with the same thresholds as an ascending one.
@@ -95,15 +110,8 @@ func descendingFinding(a *analysis, sq SequenceStats) (Finding, bool) {
 	}
 	used := (float64(base) - float64(last) + 1) / (float64(base) - float64(lower) + 1)
 	narrow := lower >= math.MinInt32
-	var sev workflow.Severity
-	switch {
-	case used >= seqCritical:
-		sev = workflow.SeverityError
-	case used >= seqWarn, narrow && used >= seqWarnNarrow:
-		sev = workflow.SeverityWarning
-	case narrow && used >= seqNote:
-		sev = workflow.SeverityInfo
-	default:
+	sev, ok := sequenceSeverity(used, narrow)
+	if !ok {
 		return Finding{}, false
 	}
 	obj := qualify(sq.Schema, sq.Name)
@@ -157,15 +165,8 @@ func sequenceFinding(a *analysis, sq SequenceStats) (Finding, bool) {
 	}
 	used := (float64(last) - float64(base) + 1) / (float64(limit) - float64(base) + 1)
 	narrow := limit <= math.MaxInt32
-	var sev workflow.Severity
-	switch {
-	case used >= seqCritical:
-		sev = workflow.SeverityError
-	case used >= seqWarn, narrow && used >= seqWarnNarrow:
-		sev = workflow.SeverityWarning
-	case narrow && used >= seqNote:
-		sev = workflow.SeverityInfo
-	default:
+	sev, ok := sequenceSeverity(used, narrow)
+	if !ok {
 		return Finding{}, false
 	}
 	obj := qualify(sq.Schema, sq.Name)

@@ -108,7 +108,7 @@ func (p *planner) createIndex(st schema.Statement, ix *pg_query.IndexStmt) {
 	c := n.GetIndexStmt()
 	c.Concurrent, c.IfNotExists = true, true
 	if c.Idxname == "" {
-		c.Idxname = p.freeName(indexName(c))
+		c.Idxname = p.model.DefaultIndexName(c)
 	}
 	name := schema.QualifiedName{Schema: ix.Relation.GetSchemaname(), Name: c.Idxname}
 	s := Step{
@@ -144,34 +144,6 @@ func duplicateCheck(table string, cols []string) string {
 	}
 	list := strings.Join(cols, ", ")
 	return "SELECT " + list + ", count(*) FROM " + table + " GROUP BY " + list + " HAVING count(*) > 1 LIMIT 10;"
-}
-
-// freeName is name, or name1, name2 ... when a relation of the model has it,
-// as PostgreSQL picks names for unnamed indexes.
-func (p *planner) freeName(name string) string {
-	for i := 0; ; i++ {
-		n := name
-		if i > 0 {
-			n = rule.Clip(name[:min(len(name), 63-len(fmt.Sprint(i)))] + fmt.Sprint(i))
-		}
-		if p.model.Index(n) == nil && p.model.Table(n) == nil {
-			return n
-		}
-	}
-}
-
-// indexName is the name PostgreSQL would pick for an unnamed index:
-// table_column[_column...]_idx ("expr" for expression keys).
-func indexName(ix *pg_query.IndexStmt) string {
-	parts := []string{ix.Relation.GetRelname()}
-	for _, e := range ix.IndexParams {
-		if name := e.GetIndexElem().GetName(); name != "" {
-			parts = append(parts, name)
-		} else {
-			parts = append(parts, "expr")
-		}
-	}
-	return rule.Clip(strings.Join(parts, "_") + "_idx")
 }
 
 // alterTable plans each subcommand of an ALTER TABLE on an existing table
@@ -499,36 +471,20 @@ func (p *planner) addConstraint(st schema.Statement, at *pg_query.AlterTableStmt
 // one the model holds after it that it did not hold before.
 func (p *planner) constraintName(st schema.Statement, at *pg_query.AlterTableStmt) string {
 	name := rule.RelName(at.Relation).String()
-	before := constraintNames(p.model.Table(name))
+	var before []string
+	if t := p.model.Table(name); t != nil {
+		before = t.ConstraintNames()
+	}
 	after := p.model.Clone()
 	_ = after.ApplyPartial(st)
-	for _, n := range constraintNames(after.Table(name)) {
-		if !slices.Contains(before, n) {
-			return n
+	if t := after.Table(name); t != nil {
+		for _, n := range t.ConstraintNames() {
+			if !slices.Contains(before, n) {
+				return n
+			}
 		}
 	}
 	return rule.Clip(at.Relation.GetRelname() + "_check")
-}
-
-// constraintNames lists a table's constraint names.
-func constraintNames(t *schema.Table) []string {
-	if t == nil {
-		return nil
-	}
-	var out []string
-	if t.PrimaryKey != nil {
-		out = append(out, t.PrimaryKey.Name)
-	}
-	for _, u := range t.Uniques {
-		out = append(out, u.Name)
-	}
-	for _, fk := range t.ForeignKeys {
-		out = append(out, fk.Name)
-	}
-	for _, c := range t.Checks {
-		out = append(out, c.Name)
-	}
-	return out
 }
 
 // addConstraintNode is ALTER TABLE ... ADD CONSTRAINT con.

@@ -234,7 +234,7 @@ func validateConstraint(t *Table, name string) error {
 			return nil
 		}
 	}
-	if slices.Contains(t.constraintNames(), name) {
+	if slices.Contains(t.ConstraintNames(), name) {
 		return nil
 	}
 	return fmt.Errorf("constraint %q of relation %q does not exist", name, t)

@@ -95,9 +95,38 @@ func (a applier) indexKey(e *pg_query.IndexElem) (IndexKey, string, error) {
 		return key, "", fmt.Errorf("index expression: %w", err)
 	}
 	key.Expr = expr
-	nameCol := "expr"
-	if fc := e.GetExpr().GetFuncCall(); fc != nil && len(fc.Funcname) > 0 {
-		nameCol = fc.Funcname[len(fc.Funcname)-1].GetString_().GetSval()
+	return key, indexNameCol(e), nil
+}
+
+// indexNameCol is what PostgreSQL names a default index after for one key:
+// the column, or for an expression the function it calls ("lower"), else
+// "expr".
+func indexNameCol(e *pg_query.IndexElem) string {
+	if e.GetName() != "" {
+		return e.GetName()
 	}
-	return key, nameCol, nil
+	if fc := e.GetExpr().GetFuncCall(); fc != nil && len(fc.Funcname) > 0 {
+		return fc.Funcname[len(fc.Funcname)-1].GetString_().GetSval()
+	}
+	return "expr"
+}
+
+// DefaultIndexName is the name PostgreSQL gives the index an unnamed
+// CREATE INDEX would create on the model: table, key and INCLUDE columns
+// and "idx", shortened to 63 bytes and numbered until no relation or
+// constraint of the schema has it ("orders_status_idx1"). A table the model
+// does not know gets the name without the uniqueness check.
+func (m *Model) DefaultIndexName(is *pg_query.IndexStmt) string {
+	var cols []string
+	for _, p := range is.IndexParams {
+		cols = append(cols, indexNameCol(p.GetIndexElem()))
+	}
+	for _, p := range is.IndexIncludingParams {
+		cols = append(cols, p.GetIndexElem().GetName())
+	}
+	schema := is.Relation.GetSchemaname()
+	if t := m.table(qualified(is.Relation)); t != nil {
+		schema = t.Schema
+	}
+	return m.chooseName(schema, is.Relation.GetRelname(), cols, "idx")
 }

@@ -136,9 +136,9 @@ func (a applier) renameColumn(t *Table, from, to string) error {
 
 func (a applier) renameConstraint(t *Table, from, to string) error {
 	switch {
-	case !slices.Contains(t.constraintNames(), from):
+	case !slices.Contains(t.ConstraintNames(), from):
 		return fmt.Errorf("constraint %q for table %q does not exist", from, t)
-	case slices.Contains(t.constraintNames(), to):
+	case slices.Contains(t.ConstraintNames(), to):
 		return fmt.Errorf("constraint %q for relation %q already exists", to, t)
 	case t.indexConstraint(from) && a.relationExists(t.Schema, to):
 		return fmt.Errorf("relation %q already exists", QualifiedName{Schema: t.Schema, Name: to})

@@ -150,7 +150,7 @@ func identityKind(when string) string {
 // column is set for a constraint written on a column. Other constraint kinds
 // (EXCLUDE, deferrability attributes) are ignored.
 func (a applier) addConstraint(t *Table, con *pg_query.Constraint, column string) error {
-	if con.Conname != "" && slices.Contains(t.constraintNames(), con.Conname) {
+	if con.Conname != "" && slices.Contains(t.ConstraintNames(), con.Conname) {
 		return fmt.Errorf("constraint %q for relation %q already exists", con.Conname, t)
 	}
 	switch con.Contype {

@@ -117,9 +117,9 @@ func (m *Model) nameUsed(schema, name string) bool {
 	return false
 }
 
-// constraintNames lists the names of the table's constraints in order:
+// ConstraintNames lists the names of the table's constraints in order:
 // primary key, uniques, foreign keys, checks.
-func (t *Table) constraintNames() []string {
+func (t *Table) ConstraintNames() []string {
 	var names []string
 	if t.PrimaryKey != nil {
 		names = append(names, t.PrimaryKey.Name)

@@ -119,7 +119,7 @@ func robustIndex(c *rule.Context, ix *pg_query.IndexStmt) []issue {
 		if ix.Concurrent {
 			msg = "unnamed CREATE INDEX CONCURRENTLY on " + table + ": a failed run leaves an INVALID index under a generated name, and every re-run builds another"
 		}
-		name := indexName(ix)
+		name := c.Model.DefaultIndexName(ix)
 		return []issue{{message: msg, object: table, location: ix.Relation.GetLocation(), guard: -1,
 			fix: func(n *pg_query.Node) { n.GetIndexStmt().Idxname, n.GetIndexStmt().IfNotExists = name, true }}}
 	case !ix.IfNotExists:
@@ -128,20 +128,6 @@ func robustIndex(c *rule.Context, ix *pg_query.IndexStmt) []issue {
 			fix: func(n *pg_query.Node) { n.GetIndexStmt().IfNotExists = true }}}
 	}
 	return nil
-}
-
-// indexName is the name PostgreSQL would pick for an unnamed index:
-// table_column[_column...]_idx ("expr" for expression keys).
-func indexName(ix *pg_query.IndexStmt) string {
-	parts := []string{ix.Relation.GetRelname()}
-	for _, p := range ix.IndexParams {
-		if name := p.GetIndexElem().GetName(); name != "" {
-			parts = append(parts, name)
-		} else {
-			parts = append(parts, "expr")
-		}
-	}
-	return rule.Clip(strings.Join(parts, "_") + "_idx")
 }
 
 // robustSafeSQL renders the repaired statement, without the ADD CONSTRAINTs
