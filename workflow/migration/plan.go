@@ -140,6 +140,8 @@ type Step struct {
 	// a step that changes rows rather than the schema (see keepDependencies).
 	touches []string
 	data    bool
+	// parsed is the step's SQL (or probe) as parsed when it was drafted.
+	parsed []schema.Statement
 }
 
 // Plan is a change turned into ordered steps.
@@ -252,13 +254,16 @@ func annotate(steps []Step, model *schema.Model, o Options) error {
 		if s.SQL == "" {
 			continue
 		}
-		sql := s.SQL
-		if s.probe != "" {
-			sql = s.probe
-		}
-		stmts, err := schema.Split(fmt.Sprintf("step %d", s.N), sql)
-		if err != nil {
-			return fmt.Errorf("plan step %d (from %s) renders SQL that does not parse: %w", s.N, s.Source, err)
+		stmts := s.parsed
+		if stmts == nil {
+			sql := s.SQL
+			if s.probe != "" {
+				sql = s.probe
+			}
+			var err error
+			if stmts, err = schema.Split(fmt.Sprintf("step %d", s.N), sql); err != nil {
+				return fmt.Errorf("plan step %d (from %s) renders SQL that does not parse: %w", s.N, s.Source, err)
+			}
 		}
 		var strongest locks.Mode
 		for _, st := range stmts {
@@ -347,7 +352,14 @@ func (p *planner) add(st schema.Statement, s Step) {
 	if !s.Rewritten {
 		s.Rewritten = normalizeSpace(s.SQL) != normalizeSpace(st.Text)
 	}
-	s.touches = stepTouches(s, st)
+	s.parsed = parseStep(s)
+	s.touches = touches(st)
+	if len(s.parsed) > 0 {
+		s.touches = nil
+		for _, one := range s.parsed {
+			s.touches = append(s.touches, touches(one)...)
+		}
+	}
 	switch st.Node.GetNode().(type) {
 	case *pg_query.Node_UpdateStmt, *pg_query.Node_DeleteStmt, *pg_query.Node_InsertStmt, *pg_query.Node_MergeStmt:
 		s.data = true
@@ -355,22 +367,18 @@ func (p *planner) add(st schema.Statement, s Step) {
 	p.steps = append(p.steps, s)
 }
 
-// stepTouches lists what the step's own SQL touches (one batch, for a
-// loop), or else what the statement it comes from touches.
-func stepTouches(s Step, st schema.Statement) []string {
+// parseStep parses the step's SQL (one batch, for a loop: its probe); nil
+// when there is none or it does not parse.
+func parseStep(s Step) []schema.Statement {
 	sql := s.SQL
 	if s.probe != "" {
 		sql = s.probe
 	}
 	stmts, err := schema.Split("step", sql)
-	if err != nil || len(stmts) == 0 {
-		return touches(st)
+	if err != nil {
+		return nil
 	}
-	var keys []string
-	for _, one := range stmts {
-		keys = append(keys, touches(one)...)
-	}
-	return keys
+	return stmts
 }
 
 // normalizeSpace collapses blank space and drops a trailing semicolon.
