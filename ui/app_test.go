@@ -544,40 +544,53 @@ func TestDetailFocusScrolls(t *testing.T) {
 	}
 }
 
+// TestDecideAFinding decides the first finding of Review and of Audit from
+// its stage screen: the decision is stored, found again by the finding's
+// key, and shown as the row's badge.
 func TestDecideAFinding(t *testing.T) {
-	s, id := sampleStore(t)
-	a := start(t, testOptions(s, id), 120, 40)
-	run(t, a, press("2")) // Review: findings first
-	it, ok := a.stages[workflow.StageReview].pane.selected()
-	if !ok || !strings.HasPrefix(it.ID, "finding:") || it.Decision == nil {
-		t.Fatalf("first review row is not a finding: %+v", it)
-	}
-	key := strings.TrimPrefix(it.ID, "finding:")
-	_, decided := a.c.Project.Decision(it.Decision.ID)
-	run(t, a, press("e"))
-	run(t, a, typeText("dba")...)
-	run(t, a, press("tab"))
-	run(t, a, typeText("needs the EXPLAIN")...)
-	run(t, a, press("enter"))
-	if a.stages[workflow.StageReview].capturing() {
-		t.Fatalf("form still open:\n%s", frame(a))
-	}
-	p, err := s.LoadProject(context.Background(), id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var found bool
-	for _, d := range p.Decisions {
-		if len(d.Findings) > 0 && d.Findings[len(d.Findings)-1] == key || (decided && d.ID == it.Decision.ID) {
-			found = d.State() == workflow.NeedsEvidence && d.Reason() == "needs the EXPLAIN"
-		}
-	}
-	if !found {
-		t.Fatalf("no needs-evidence decision stored for finding %s: %+v", key, p.Decisions)
-	}
-	// The row now shows the decision, found again by the finding's key.
-	row, _ := a.stages[workflow.StageReview].pane.selected()
-	if row.ID != it.ID || row.Badge != "needs evidence" {
-		t.Errorf("after deciding, the row is %s with badge %q", row.ID, row.Badge)
+	for _, c := range []struct {
+		key    string
+		stage  workflow.Stage
+		prefix string
+	}{
+		{"2", workflow.StageReview, "finding:"},
+		{"5", workflow.StageAudit, ""},
+	} {
+		t.Run(c.stage.String(), func(t *testing.T) {
+			s, id := sampleStore(t)
+			a := start(t, testOptions(s, id), 120, 40)
+			run(t, a, press(c.key))
+			pane := &a.stages[c.stage].pane
+			it, ok := pane.selected()
+			for i := 0; ok && it.Decision == nil && i < 5; i++ { // past an overview row
+				run(t, a, press("down"))
+				it, ok = pane.selected()
+			}
+			if !ok || !strings.HasPrefix(it.ID, c.prefix) || it.Decision == nil {
+				t.Fatalf("no finding to decide near the top of %s: %+v", c.stage, it)
+			}
+			key := it.Decision.Findings[0]
+			run(t, a, press("e"))
+			run(t, a, typeText("dba")...)
+			run(t, a, press("tab"))
+			run(t, a, typeText("needs the EXPLAIN")...)
+			run(t, a, press("enter"))
+			if a.stages[c.stage].capturing() {
+				t.Fatalf("form still open:\n%s", frame(a))
+			}
+			p, err := s.LoadProject(context.Background(), id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			d, found := p.DecisionOn(key)
+			if !found || d.State() != workflow.NeedsEvidence || !strings.HasSuffix(d.Reason(), "needs the EXPLAIN") {
+				t.Fatalf("no needs-evidence decision stored for finding %s: %+v", key, p.Decisions)
+			}
+			// The row now shows the decision, found again by the finding's key.
+			row, _ := pane.selected()
+			if row.ID != it.ID || row.Badge != "needs evidence" {
+				t.Errorf("after deciding, the row is %s with badge %q", row.ID, row.Badge)
+			}
+		})
 	}
 }

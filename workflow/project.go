@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 )
@@ -88,6 +89,16 @@ func (p Project) DecisionsOf(s Stage) []Decision {
 func (p Project) Decision(id string) (Decision, bool) {
 	for _, d := range p.Decisions {
 		if d.ID == id {
+			return d, true
+		}
+	}
+	return Decision{}, false
+}
+
+// DecisionOn returns the project's decision that rests on a finding key.
+func (p Project) DecisionOn(finding string) (Decision, bool) {
+	for _, d := range p.Decisions {
+		if slices.Contains(d.Findings, finding) {
 			return d, true
 		}
 	}

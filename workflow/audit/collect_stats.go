@@ -212,7 +212,7 @@ consts AS (
   ) s ON true
   LEFT JOIN pg_class toast ON toast.oid = c.reltoastrelid
   WHERE r.relkind IN ('r', 'm')
-  GROUP BY c.oid, r.nspname, r.relname, toast.relpages, toast.reltuples
+  GROUP BY c.oid, c.reltuples, c.relpages, c.reloptions, r.nspname, r.relname, toast.relpages, toast.reltuples
 ), tbl_sized AS (
   SELECT t.*, k.bs, k.page_hdr, k.ma,
          4 + t.tup_hdr + t.tup_data + 2 * k.ma

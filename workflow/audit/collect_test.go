@@ -329,6 +329,9 @@ func TestCollectRoles(t *testing.T) {
 			x.XIDAge <= 0 || x.HeapBlksHit+x.HeapBlksRead == 0 || x.LastAnalyze.IsZero() || x.NLiveTup != 5000 {
 			t.Errorf("items: %+v", x)
 		}
+		if x := liveTable(t, s, "items"); x.LastSeqScan.IsZero() != (version < 16) {
+			t.Errorf("items on PostgreSQL %d: last_seq_scan %v (kept from 16 on)", version, x.LastSeqScan)
+		}
 		// The counters read from the pg_stat_get_* functions are the views'.
 		rows, err := admin.Query(ctx, `SELECT s.relname, s.seq_scan, s.seq_tup_read, coalesce(s.idx_scan, 0), coalesce(s.idx_tup_fetch, 0),
 			s.n_live_tup, s.n_dead_tup, s.n_tup_ins, s.n_tup_upd, s.n_tup_del,

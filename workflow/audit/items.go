@@ -2,6 +2,7 @@ package audit
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/pgrollout/pgrollout/workflow"
 )
@@ -35,7 +36,7 @@ func Items(p workflow.Project) ([]workflow.Item, error) {
 		}
 		r := Analyze(s)
 		snapItems := []workflow.Item{overviewItem(doc.Name, s, r)}
-		snapItems = append(snapItems, findingItems(r)...)
+		snapItems = append(snapItems, findingItems(p, r)...)
 		snapItems = append(snapItems, seqScanItem(s), indexItem(s))
 		if len(docs) > 1 {
 			for i := range snapItems {
@@ -49,8 +50,10 @@ func Items(p workflow.Project) ([]workflow.Item, error) {
 }
 
 // findingItems presents the findings, most severe first: the badge is the
-// severity, the detail the finding in full.
-func findingItems(r Report) []workflow.Item {
+// severity, or the state of the decision resting on the finding, the
+// detail the finding in full. Every finding is decided through a decision
+// keyed by FindingKey, so the same finding in two snapshots shares one.
+func findingItems(p workflow.Project, r Report) []workflow.Item {
 	items := make([]workflow.Item, 0, len(r.Findings))
 	seen := map[string]int{}
 	for _, sev := range []workflow.Severity{workflow.SeverityError, workflow.SeverityWarning, workflow.SeverityInfo} {
@@ -62,17 +65,43 @@ func findingItems(r Report) []workflow.Item {
 			if seen[id]++; seen[id] > 1 {
 				id = fmt.Sprintf("%s#%d", id, seen[id])
 			}
-			items = append(items, workflow.Item{
+			it := workflow.Item{
 				ID:     id,
 				Title:  f.Object + " · " + f.Check,
 				Badge:  string(f.Severity),
 				Tone:   severityTone(f.Severity),
 				Detail: FindingMarkdown(f, 1),
 				Copy:   f.Remediation,
-			})
+			}
+			d, ok := p.DecisionOn(FindingKey(f))
+			if ok {
+				it.Badge, it.Tone = strings.TrimSuffix(d.State().Label(), "/rejected"), workflow.ToneOf(d.State())
+				it.Detail += "\n" + workflow.DecisionMarkdown(d, 2)
+			} else {
+				d = NewDecision(f)
+			}
+			it.Decision = &d
+			items = append(items, it)
 		}
 	}
 	return items
+}
+
+// FindingKey is the key a decision on an audit finding rests on: "audit:",
+// the check and the object, whatever snapshot the finding came from.
+func FindingKey(f Finding) string { return "audit:" + FindingID(f) }
+
+// NewDecision is the undecided decision an audit finding starts: keyed by
+// FindingKey, at the Audit stage, with no history until someone decides it.
+func NewDecision(f Finding) workflow.Decision {
+	key := FindingKey(f)
+	return workflow.Decision{
+		ID:       workflow.Slug(key),
+		Title:    f.Check + " on " + f.Object,
+		Stage:    workflow.StageAudit,
+		Object:   f.Object,
+		Findings: []string{key},
+	}
 }
 
 // FindingID is a finding's stable item ID: its check and object.

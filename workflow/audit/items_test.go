@@ -196,6 +196,64 @@ func TestItemsSeveralSnapshots(t *testing.T) {
 	}
 }
 
+// TestFindingDecisions: every finding is decided through a decision keyed
+// by check and object, undecided (blocked, no history) until someone
+// decides; a recorded decision is shared by the same finding in every
+// snapshot and shows its state as the badge.
+func TestFindingDecisions(t *testing.T) {
+	p := snapshotProject("audit/before.json", crafted, "audit/after.json", crafted)
+	items, err := Items(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var findings []workflow.Item
+	for _, it := range items {
+		if strings.Contains(it.ID, "invalid-index:") {
+			findings = append(findings, it)
+		}
+	}
+	if len(findings) != 2 {
+		t.Fatalf("want the invalid index once per snapshot, got %d", len(findings))
+	}
+	d := findings[0].Decision
+	if d == nil || d.Stage != workflow.StageAudit || len(d.History) != 0 || d.State() != workflow.Blocked ||
+		!slices.Equal(d.Findings, []string{"audit:invalid-index:app.b_x_idx"}) || d.ID != "audit-invalid-index-app-b-x-idx" {
+		t.Fatalf("undecided finding: %+v", d)
+	}
+	for _, it := range items {
+		if strings.HasSuffix(it.ID, OverviewID) || strings.HasSuffix(it.ID, IndexesID) || strings.HasSuffix(it.ID, SeqScansID) {
+			if it.Decision != nil {
+				t.Errorf("%s is an inventory, not something to decide", it.ID)
+			}
+		}
+	}
+
+	decided, err := d.Change(workflow.DecisionChange{At: time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC),
+		State: workflow.NeedsEvidence, Owner: "dba team", Reason: "rebuild scheduled for Saturday"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Decisions = []workflow.Decision{decided}
+	items, err = Items(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, it := range items {
+		if !strings.Contains(it.ID, "invalid-index:") {
+			continue
+		}
+		n++
+		if it.Badge != "needs evidence" || it.Tone != workflow.ToneWarn || it.Decision == nil || it.Decision.ID != decided.ID ||
+			!strings.Contains(it.Detail, "rebuild scheduled for Saturday") {
+			t.Errorf("decided finding %s: badge %q, decision %+v", it.ID, it.Badge, it.Decision)
+		}
+	}
+	if n != 2 {
+		t.Errorf("%d decided rows, want 2", n)
+	}
+}
+
 func TestItemsErrors(t *testing.T) {
 	_, err := Items(snapshotProject("audit/bad.json", `{"captured_at": 1}`))
 	if err == nil || !strings.HasPrefix(err.Error(), "audit/bad.json:1:17: captured_at: want an RFC 3339 time") {

@@ -592,7 +592,10 @@ func (p *planner) setNotNull(st schema.Statement, at *pg_query.AlterTableStmt, c
 func (p *planner) notNullSteps(st schema.Statement, at *pg_query.AlterTableStmt, column string) {
 	table := rule.RelSQL(at.Relation)
 	col := rule.QuoteColID(column)
-	check := rule.QuoteColID(rule.Clip(at.Relation.GetRelname() + "_" + column + "_not_null"))
+	// Not <table>_<col>_not_null: PostgreSQL 18 gives the NOT NULL
+	// constraint that name, and would name it ..._not_null1 while the CHECK
+	// still holds it.
+	check := rule.QuoteColID(rule.Clip(at.Relation.GetRelname() + "_" + column + "_not_null_check"))
 	dropCheck := "ALTER TABLE " + table + " DROP CONSTRAINT IF EXISTS " + check + ";"
 	post := func(title, sql, note, rollback string, transient bool) {
 		p.add(st, Step{Phase: PhasePostDeploy, Title: title, SQL: sql, Note: note, Rollback: rollback, Transactional: true, Rewritten: true, Transient: transient})

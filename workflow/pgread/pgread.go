@@ -101,6 +101,7 @@ type Conn struct {
 	target   string
 	redacted string
 	secrets  []string
+	public   []string // the parts of the connection shown as they are
 	queries  atomic.Int64
 }
 
@@ -124,7 +125,7 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Conn, error) {
 	}
 	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
-		return nil, scrub(fmt.Errorf("connection string %s: %w", quoteDSN(where), parseCause(err)), secrets)
+		return nil, scrub(fmt.Errorf("connection string %s: %w", quoteDSN(where), parseCause(err)), secrets, []string{where})
 	}
 	secrets = appendSecret(secrets, cfg.Password)
 	if cfg.ConnectTimeout == 0 && o.connectTimeout > 0 {
@@ -155,10 +156,14 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Conn, error) {
 	c := &Conn{secrets: secrets, redacted: Redacted(dsn)}
 	cfg.Tracer = &counter{n: &c.queries, next: o.tracer}
 	c.target = target(cfg)
+	c.public = []string{c.target, c.redacted, cfg.User, cfg.Host, strconv.Itoa(int(cfg.Port)), cfg.Database}
+	for _, fb := range cfg.Fallbacks {
+		c.public = append(c.public, fb.Host, strconv.Itoa(int(fb.Port)))
+	}
 
 	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
-		return nil, scrub(fmt.Errorf("connect to %s: %w", c.target, err), secrets)
+		return nil, scrub(fmt.Errorf("connect to %s: %w", c.target, err), secrets, c.public)
 	}
 	c.conn = conn
 	if err := c.checkReadOnly(ctx); err != nil {
@@ -265,7 +270,7 @@ func (c *Conn) wrap(err error, doing string) error {
 	if doing != "" {
 		err = fmt.Errorf("%s on %s: %w", doing, c.target, err)
 	}
-	return scrub(err, c.secrets)
+	return scrub(err, c.secrets, c.public)
 }
 
 // target describes a parsed configuration without its password.

@@ -67,7 +67,7 @@ func TestPasswords(t *testing.T) {
 			t.Errorf("passwords(%q) = %q, want %q", c.in, got, c.want)
 		}
 	}
-	err := scrub(errors.New("auth failed for p@ss and p%40ss"), passwords("postgres://bob:p%40ss@db/app"))
+	err := scrub(errors.New("auth failed for p@ss and p%40ss"), passwords("postgres://bob:p%40ss@db/app"), []string{"bob", "db", "app"})
 	if strings.Contains(err.Error(), "p@ss") || strings.Contains(err.Error(), "p%40ss") {
 		t.Errorf("scrubbed error still holds the password: %v", err)
 	}
@@ -92,6 +92,38 @@ func TestErrorsHideThePassword(t *testing.T) {
 			t.Errorf("error shows the password: %v", err)
 		}
 		t.Logf("%s -> %v", Redacted(dsn), err)
+	}
+}
+
+// TestErrorsDoNotTellAPublicPassword: a password equal to (or part of) the
+// user, host, port or database must not show through the masking; the
+// error reads the same as with an unrelated password. (A password that is
+// a word of the message itself, "user" say, is still masked there.)
+func TestErrorsDoNotTellAPublicPassword(t *testing.T) {
+	ctx := context.Background()
+	open := func(dsn string) string {
+		t.Helper()
+		_, err := Open(ctx, dsn)
+		if err == nil {
+			t.Fatalf("Open(%s) succeeded", Redacted(dsn))
+		}
+		return err.Error()
+	}
+	cases := []struct{ name, url, kv string }{
+		{"connect", "postgres://appuser:%s@127.0.0.1:1/appdb?sslmode=disable&connect_timeout=2",
+			"host=127.0.0.1 port=1 user=appuser dbname=appdb sslmode=disable connect_timeout=2 password=%s"},
+		{"parse", "postgres://appuser:%s@127.0.0.1:notaport/appdb",
+			"host=127.0.0.1 user=appuser dbname=appdb port=notaport password=%s"},
+	}
+	for _, c := range cases {
+		for _, form := range []string{c.url, c.kv} {
+			want := open(fmt.Sprintf(form, "Unrelated9"))
+			for _, pw := range []string{"appuser", "app", "appdb", "127.0.0.1", "1", "notaport"} {
+				if got := open(fmt.Sprintf(form, pw)); got != want {
+					t.Errorf("%s, password %q:\n got %s\nwant %s", c.name, pw, got, want)
+				}
+			}
+		}
 	}
 }
 

@@ -94,28 +94,56 @@ func appendSecret(list []string, s string) []string {
 }
 
 // scrub hides the secrets in err's text; errors.Is and errors.As still see
-// the wrapped error.
-func scrub(err error, secrets []string) error {
+// the wrapped error. The public parts of the connection (user, host, port,
+// database, the redacted connection string) are shown as they are even when
+// a secret equals or is part of one of them: masking "5432" in a port would
+// tell that the password is 5432. So a secret is masked only where it is not
+// inside a longer (or equal) public part; at each place in the text the
+// longest match wins.
+func scrub(err error, secrets, public []string) error {
 	if err == nil || len(secrets) == 0 {
 		return err
 	}
-	sorted := slices.Clone(secrets)
-	slices.SortFunc(sorted, func(a, b string) int { return cmp.Compare(len(b), len(a)) })
-	return &scrubbed{err: err, secrets: sorted}
+	type pair struct {
+		old, new string
+		public   bool
+	}
+	var pairs []pair
+	for _, s := range secrets {
+		pairs = append(pairs, pair{s, "xxxxx", false})
+	}
+	for _, p := range public {
+		if p != "" {
+			pairs = append(pairs, pair{p, p, true})
+		}
+	}
+	// strings.Replacer tries its pairs in argument order at each place:
+	// longest first, and a public part before a secret of the same length.
+	slices.SortStableFunc(pairs, func(a, b pair) int {
+		if c := cmp.Compare(len(b.old), len(a.old)); c != 0 {
+			return c
+		}
+		switch {
+		case a.public && !b.public:
+			return -1
+		case b.public && !a.public:
+			return 1
+		}
+		return 0
+	})
+	args := make([]string, 0, 2*len(pairs))
+	for _, p := range pairs {
+		args = append(args, p.old, p.new)
+	}
+	return &scrubbed{err: err, r: strings.NewReplacer(args...)}
 }
 
 type scrubbed struct {
-	err     error
-	secrets []string
+	err error
+	r   *strings.Replacer
 }
 
-func (e *scrubbed) Error() string {
-	msg := e.err.Error()
-	for _, s := range e.secrets {
-		msg = strings.ReplaceAll(msg, s, "xxxxx")
-	}
-	return msg
-}
+func (e *scrubbed) Error() string { return e.r.Replace(e.err.Error()) }
 
 func (e *scrubbed) Unwrap() error { return e.err }
 

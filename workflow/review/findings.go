@@ -35,18 +35,6 @@ func ReviewProject(p workflow.Project) (Result, error) {
 	return res, nil
 }
 
-// DecisionFor returns the project's decision that rests on a finding key.
-func DecisionFor(p workflow.Project, key string) (workflow.Decision, bool) {
-	for _, d := range p.Decisions {
-		for _, k := range d.Findings {
-			if k == key {
-				return d, true
-			}
-		}
-	}
-	return workflow.Decision{}, false
-}
-
 // findingItems turns findings into rows, most severe first; a finding with a
 // decision shows the decision's state as its badge.
 func findingItems(p workflow.Project, fs []Finding) []workflow.Item {
@@ -63,7 +51,7 @@ func findingItems(p workflow.Project, fs []Finding) []workflow.Item {
 				Tone:   severityTone(f.Severity),
 				Detail: FindingMarkdown(f, 1),
 			}
-			d, ok := DecisionFor(p, f.Key)
+			d, ok := p.DecisionOn(f.Key)
 			if ok {
 				it.Badge, it.Tone = strings.TrimSuffix(d.State().Label(), "/rejected"), workflow.ToneOf(d.State())
 				it.Detail += "\n" + workflow.DecisionMarkdown(d, 2)

@@ -92,6 +92,8 @@ func TestHelperFor(t *testing.T) {
 		{"status_not_null", "status", true},
 		{"orders_note_not_null", "status", false},
 		{"note_not_null", "status", false},
+		{"orders_status_not_null_check", "status", true},
+		{"orders_note_not_null_check", "status", false},
 		{"orders_not_null", "status", true},
 		{"some_check", "status", true},
 	}

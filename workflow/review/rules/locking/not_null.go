@@ -140,7 +140,7 @@ func safeNotNull(c *rule.Context, at *pg_query.AlterTableStmt, table string, col
 // notNullSteps builds the four statements of the online NOT NULL recipe for
 // one column.
 func notNullSteps(rel *pg_query.RangeVar, table, col string) (add, validate, set, drop *pg_query.Node) {
-	name := objectName(table, []string{col}, "not_null")
+	name := objectName(table, []string{col}, "not_null_check") // PostgreSQL 18 names the NOT NULL itself <table>_<col>_not_null
 	return alterNode(rel, addConstraintCmd(notNullCheck(name, col))),
 		alterNode(rel, validateCmd(name)),
 		alterNode(rel, cmd(pg_query.AlterTableType_AT_SetNotNull, col, nil)),
@@ -152,6 +152,7 @@ func notNullSteps(rel *pg_query.RangeVar, table, col string) (add, validate, set
 // file added and validated one earlier, or the file validates and drops a
 // helper constraint that an earlier migration added (squawk's cross-migration
 // pattern, recognised by a "<col>_not_null" or "<table>_<col>_not_null" name
+// (or _not_null_check)
 // or by a name the model does not know).
 func notNullProven(c *rule.Context, table, col string) bool {
 	if c.PG < 12 {
@@ -201,10 +202,14 @@ func notNullProven(c *rule.Context, table, col string) bool {
 }
 
 // helperFor reports whether a NOT NULL helper constraint's name fits col:
-// "<col>_not_null" or "<table>_<col>_not_null"; names that follow neither
+// "<col>_not_null" or "<table>_<col>_not_null" (or _not_null_check, the
+// name safeNotNull gives); names that follow neither
 // form are taken to fit any column.
 func helperFor(table, name, col string) bool {
-	stem, ok := strings.CutSuffix(name, "_not_null")
+	stem, ok := strings.CutSuffix(name, "_not_null_check")
+	if !ok {
+		stem, ok = strings.CutSuffix(name, "_not_null")
+	}
 	if !ok || stem == "" {
 		return true
 	}
