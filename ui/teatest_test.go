@@ -38,7 +38,7 @@ func TestDemoFrames(t *testing.T) {
 		{"validate", "4", "Not captured yet"},
 		{"audit", "5", "Statistics snapshot: checkout"},
 		{"compare", "6", "one accepted change, one evidence gap, one"},
-		{"decisions", "d", "Priya Raman"},
+		{"decisions", "d", "Evidence:"}, // in the detail, rendered after the list
 	}
 	for _, size := range [][2]int{{80, 24}, {120, 40}} {
 		for _, sc := range screens {

@@ -254,6 +254,33 @@ func TestFindingDecisions(t *testing.T) {
 	}
 }
 
+// TestWindowBadge: the overview's badge keeps the largest unit of the
+// statistics window, whatever its length (a fresh server's is seconds).
+func TestWindowBadge(t *testing.T) {
+	for _, c := range []struct {
+		window time.Duration
+		want   string
+	}{
+		{42 * time.Second, "42s window"},
+		{5 * time.Minute, "5 min window"},
+		{3*time.Hour + 20*time.Minute, "3 h window"},
+		{14*24*time.Hour + 9*time.Hour + 30*time.Minute, "14 d window"},
+		{0, "no window"},
+	} {
+		s, err := ParseSnapshot("audit/crafted.json", []byte(crafted))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.StatsReset, s.PostmasterStart = time.Time{}, time.Time{}
+		if c.window > 0 {
+			s.StatsReset = s.CapturedAt.Add(-c.window)
+		}
+		if got := overviewItem("audit/crafted.json", s, Analyze(s)).Badge; got != c.want {
+			t.Errorf("window %v: badge %q, want %q", c.window, got, c.want)
+		}
+	}
+}
+
 func TestItemsErrors(t *testing.T) {
 	_, err := Items(snapshotProject("audit/bad.json", `{"captured_at": 1}`))
 	if err == nil || !strings.HasPrefix(err.Error(), "audit/bad.json:1:17: captured_at: want an RFC 3339 time") {

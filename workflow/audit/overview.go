@@ -74,7 +74,8 @@ func overviewItem(file string, s *Snapshot, r Report) workflow.Item {
 	badge := "no window"
 	if d, exact := s.Window(); d > 0 {
 		// The badge keeps the largest unit ("14 d window"); the detail has it all.
-		badge = strings.Join(strings.Fields(span(d))[:2], " ") + " window"
+		f := strings.Fields(span(d)) // "42s" below a minute, else "14 d 3 h ..."
+		badge = strings.Join(f[:min(2, len(f))], " ") + " window"
 		if !exact {
 			badge = "≥ " + badge
 		}

@@ -152,6 +152,7 @@ func FuzzParseSnapshot(f *testing.F) {
 	f.Add([]byte(crafted))
 	f.Add([]byte(live))
 	f.Add([]byte(`{"captured_at": "2026-11-02T09:30:00Z", "server_version": "16", "database": {"name": "d"}}`))
+	f.Add([]byte(`{"captured_at": "2026-11-02T09:30:00Z", "stats_reset": "2026-11-02T09:29:30Z", "server_version": "16", "database": {"name": "d"}}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		s, err := ParseSnapshot("s.json", data)
 		if err != nil {
