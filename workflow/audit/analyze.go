@@ -108,6 +108,9 @@ func (o *outcome) observe(format string, args ...any) {
 // analysis is a snapshot with what several checks derive from it.
 type analysis struct {
 	s *Snapshot
+	// names chooses the names of the indexes the remediations create,
+	// so that no two findings hand out the same one.
+	names *indexNamer
 	// window is the statistics window in words; windowDur its length
 	// (zero when unknown) and windowExact whether it is measured from a
 	// statistics reset rather than bounded by the server start.

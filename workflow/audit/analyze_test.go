@@ -648,7 +648,4 @@ func TestShapeFromDefinition(t *testing.T) {
 	if got := concurrently("CREATE UNIQUE INDEX a ON t USING btree (x)"); got != "CREATE UNIQUE INDEX CONCURRENTLY a ON t USING btree (x);" {
 		t.Errorf("concurrently: %q", got)
 	}
-	if got := indexName(strings.Repeat("t", 60), []string{"a", "b"}); len(got) != 63 || !strings.HasSuffix(got, "_idx") {
-		t.Errorf("indexName: %q (%d)", got, len(got))
-	}
 }

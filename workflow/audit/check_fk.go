@@ -4,7 +4,9 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/pgrollout/pgrollout/workflow"
 	"github.com/pgrollout/pgrollout/workflow/md"
@@ -25,9 +27,10 @@ const (
 // valid, non-partial index of the referencing table (in any order, as
 // pg_index.indkey @> conkey tests it; a composite primary key that starts
 // with them counts), skipping the per-partition clones of a partitioned
-// table's key. Findings are ranked by the referenced table's updates and
-// deletes (each one probes the referencing table), then by the referencing
-// table's size.
+// table's key (the key is reported once, on the partitioned table) and NOT
+// ENFORCED keys (nothing probes their referencing table). Findings are
+// ranked by the referenced table's updates and deletes (each one probes the
+// referencing table), then by the referencing table's size.
 func checkFKMissingIndex(a *analysis) outcome {
 	var o outcome
 	if !a.gate(&o, SectionForeignKeys, len(a.s.ForeignKeys) > 0, "the snapshot has no foreign keys (collected live only)") {
@@ -38,11 +41,15 @@ func checkFKMissingIndex(a *analysis) outcome {
 		parentChurn, bytes int64
 	}
 	var found []missing
-	checked, clones := 0, 0
+	checked, clones, unenforced := 0, 0, 0
 	unknown := map[string]bool{}
 	for _, fk := range a.s.ForeignKeys {
-		if fk.Inherited {
+		switch {
+		case fk.Inherited:
 			clones++
+			continue
+		case fk.NotEnforced:
+			unenforced++
 			continue
 		}
 		checked++
@@ -71,12 +78,17 @@ func checkFKMissingIndex(a *analysis) outcome {
 	slices.SortStableFunc(found, func(p, q missing) int {
 		return cmp.Or(cmp.Compare(q.parentChurn, p.parentChurn), cmp.Compare(q.bytes, p.bytes))
 	})
+	names := a.indexNames()
 	for _, m := range found {
-		o.findings = append(o.findings, fkFinding(a, m.fk))
+		o.findings = append(o.findings, fkFinding(a, m.fk, names))
 	}
 	o.observe("%d foreign %s checked; %d without a supporting index", checked, plural(checked, "key", "keys"), len(found))
 	if clones > 0 {
 		o.observe("%d per-partition %s of partitioned tables' keys skipped", clones, plural(clones, "clone", "clones"))
+	}
+	if unenforced > 0 {
+		o.observe("%d NOT ENFORCED foreign %s skipped: nothing checks them, so nothing probes the referencing table",
+			unenforced, plural(unenforced, "key", "keys"))
 	}
 	return o
 }
@@ -89,7 +101,7 @@ func tableBytes(t TableStats) int64 {
 	return t.TotalBytes
 }
 
-func fkFinding(a *analysis, fk ForeignKeyStats) Finding {
+func fkFinding(a *analysis, fk ForeignKeyStats, names *indexNamer) Finding {
 	child := qualify(fk.Schema, fk.Table)
 	parentName := qualify(fk.RefSchema, fk.RefTable)
 	childT, parentT := a.tables[child], a.tables[parentName]
@@ -129,9 +141,13 @@ func fkFinding(a *analysis, fk ForeignKeyStats) Finding {
 	f.Why = "PostgreSQL indexes the referenced side of a foreign key, not the referencing side. Without an index there, each " +
 		"delete (and each key update) on the referenced table scans the referencing table under a lock, and joins from the " +
 		"referenced row to its referencing rows (\"the orders of this customer\") scan it as well."
-	name := indexName(fk.Table, fk.Columns)
-	f.Remediation = fmt.Sprintf("CREATE INDEX CONCURRENTLY %s ON %s (%s);", quoted("", name), quoted(fk.Schema, fk.Table), quotedList(fk.Columns))
-	f.Undo = fmt.Sprintf("DROP INDEX CONCURRENTLY %s;", quoted(fk.Schema, name))
+	name := names.choose(fk.Schema, fk.Table, fk.Columns)
+	if fk.Partitioned || childT.Partitioned {
+		partitionedRemedy(a, &f, fk, name)
+	} else {
+		f.Remediation = fmt.Sprintf("CREATE INDEX CONCURRENTLY %s ON %s (%s);", quoted("", name), quoted(fk.Schema, fk.Table), quotedList(fk.Columns))
+		f.Undo = fmt.Sprintf("DROP INDEX CONCURRENTLY %s;", quoted(fk.Schema, name))
+	}
 	f.caveat("Updates of the referenced table probe the referencing table only when they change the referenced key; deletes always do. " +
 		"The update count above is an upper bound.")
 	f.caveat("A multi-column index whose leading columns are %s serves the foreign key as well: if one is planned for a query, build that one instead.", cols)
@@ -139,5 +155,222 @@ func fkFinding(a *analysis, fk ForeignKeyStats) Finding {
 	if len(partial) > 0 {
 		f.caveat("The indexes that start with one of the columns (%s) do not cover all of them, or are partial or not valid.", strings.Join(partial, ", "))
 	}
+	f.caveat("%s is the name PostgreSQL would choose, free among the tables, indexes and sequences of the snapshot; it must still be free "+
+		"when the statement runs (a view, a foreign table or a relation created since may hold it). If CREATE INDEX fails with "+
+		"\"already exists\", pick another name, and run the undo only for an index the remediation created.", quoted("", name))
 	return f
+}
+
+// partitionedRemedy sets the statement that builds the index named name
+// on a partitioned table's foreign key columns, and its undo. PostgreSQL
+// cannot build or drop a partitioned index CONCURRENTLY: the caveats give
+// the online path. CREATE INDEX attaches the matching indexes the
+// partitions already have instead of building new ones, and DROP INDEX then
+// drops them with it: the undo builds those again.
+func partitionedRemedy(a *analysis, f *Finding, fk ForeignKeyStats, name string) {
+	table, index, cols := quoted(fk.Schema, fk.Table), quoted(fk.Schema, name), quotedList(fk.Columns)
+	f.Remediation = fmt.Sprintf("CREATE INDEX %s ON %s (%s);", quoted("", name), table, cols)
+	restore, known := attachedByCreate(a, qualify(fk.Schema, fk.Table), fk.Columns)
+	var u strings.Builder
+	fmt.Fprintf(&u, "DROP INDEX %s;", index)
+	if len(restore) > 0 {
+		u.WriteString("\n-- It drops the partitions' indexes the CREATE INDEX attached too; these build again those that existed before:")
+		var restored []string
+		for _, x := range restore {
+			fmt.Fprintf(&u, "\n%s;", rebuildIfMissing(x.Definition))
+			restored = append(restored, x.Qualified())
+		}
+		f.caveat("CREATE INDEX attaches the indexes the partitions already have on %s (%s) instead of building them again, and DROP INDEX "+
+			"drops them with it: the undo builds them again, without CONCURRENTLY (each blocks writes to its partition while it builds).",
+			cols, strings.Join(restored, ", "))
+	} else if !known {
+		f.caveat("The snapshot does not say which partitions %s has: CREATE INDEX attaches a partition's matching index instead of "+
+			"building one, and the undo's DROP INDEX then drops it too. Note the partitions' indexes on %s before running it.", table, cols)
+	}
+	f.Undo = u.String()
+	f.caveat("%s is partitioned, and a partitioned table's index cannot be built CONCURRENTLY: this CREATE INDEX blocks writes to "+
+		"%s and every one of its partitions until the index is built on all of them. The online path: CREATE INDEX %s ON ONLY %s (%s); "+
+		"then, for each partition, CREATE INDEX CONCURRENTLY on it (%s) and ALTER INDEX %s ATTACH PARTITION that index (a "+
+		"partitioned partition takes the same steps one level down); the index becomes valid once every partition has one attached.",
+		table, table, quoted("", name), table, cols, cols, index)
+	f.caveat("The undo cannot run CONCURRENTLY either: DROP INDEX takes an ACCESS EXCLUSIVE lock on %s and its partitions while it runs.", table)
+}
+
+// attachedByCreate returns the indexes of the partitions of table, at every
+// level and deepest first, that CREATE INDEX on table's cols would attach
+// instead of building (see attachable), with those already attached to one
+// of them (DROP INDEX drops the whole tree), and whether the snapshot says
+// which partitions table has.
+func attachedByCreate(a *analysis, table string, cols []string) ([]IndexStats, bool) {
+	children := map[string][]string{}
+	for _, t := range a.s.Tables {
+		if t.PartitionOf != "" {
+			children[t.PartitionOf] = append(children[t.PartitionOf], t.Qualified())
+		}
+	}
+	var found []IndexStats
+	seen := map[string]bool{table: true}
+	var walk func(parent string)
+	walk = func(parent string) {
+		for _, p := range children[parent] {
+			if seen[p] { // a snapshot written by hand may loop
+				continue
+			}
+			seen[p] = true
+			walk(p)
+			for _, x := range a.indexesOn(p) {
+				if attachable(x, cols) {
+					found = append(found, x)
+				}
+			}
+		}
+	}
+	walk(table)
+	parentOf := map[string]string{}
+	for _, x := range found {
+		parentOf[x.Qualified()] = x.ParentIndex
+	}
+	var out []IndexStats
+	for _, x := range found {
+		if topFree(x, parentOf) {
+			out = append(out, x)
+		}
+	}
+	return out, len(children[table]) > 0
+}
+
+// topFree reports whether x is attached to no index, or through a chain of
+// found indexes (parentOf) to one attached to none.
+func topFree(x IndexStats, parentOf map[string]string) bool {
+	p := x.ParentIndex
+	for n := 0; p != "" && n <= len(parentOf); n++ {
+		next, ok := parentOf[p]
+		if !ok {
+			return false
+		}
+		p = next
+	}
+	return p == ""
+}
+
+// attachable reports whether CREATE INDEX on a partitioned table's cols
+// could attach index x of a partition: valid, not unique, not partial, and
+// a btree on exactly cols with default options.
+func attachable(x IndexStats, cols []string) bool {
+	sh, ok := shapeOf(x)
+	return ok && x.Valid && !x.Unique && strings.TrimSpace(x.Definition) != "" &&
+		sh.method == "btree" && sh.pred == "" && sh.exprs == "" && len(sh.include) == 0 && slices.Equal(sh.keys, cols) &&
+		!slices.ContainsFunc(sh.opts, func(o string) bool { return o != "" })
+}
+
+// rebuildIfMissing turns an index definition (pg_get_indexdef) into a
+// statement that builds it unless an index of that name exists, on a
+// partitioned table with its partitions (not ON ONLY).
+func rebuildIfMissing(def string) string {
+	def = strings.TrimRight(strings.TrimSpace(def), ";")
+	def = strings.Replace(def, " ON ONLY ", " ON ", 1)
+	for _, prefix := range []string{"CREATE INDEX ", "CREATE UNIQUE INDEX "} {
+		if strings.HasPrefix(strings.ToUpper(def), prefix) && !strings.HasPrefix(strings.ToUpper(def[len(prefix):]), "IF NOT EXISTS ") {
+			return def[:len(prefix)] + "IF NOT EXISTS " + def[len(prefix):]
+		}
+	}
+	return def
+}
+
+// indexNamer chooses names for new indexes as PostgreSQL does for CREATE
+// INDEX without a name (ChooseRelationName): table_columns_idx, cut to 63
+// bytes, then _idx1, _idx2 ... until no relation of the schema the
+// snapshot knows (table, index, sequence) has it. The same table and
+// columns get the same name again; a name it hands out is taken for the
+// others.
+type indexNamer struct {
+	taken  map[relKey]bool
+	chosen map[string]string
+}
+
+// indexNames returns the analysis's index namer, made on first use.
+func (a *analysis) indexNames() *indexNamer {
+	if a.names == nil {
+		a.names = newIndexNamer(a.s)
+	}
+	return a.names
+}
+
+func newIndexNamer(s *Snapshot) *indexNamer {
+	n := &indexNamer{taken: map[relKey]bool{}, chosen: map[string]string{}}
+	for _, t := range s.Tables {
+		n.taken[relKey{t.Schema, t.Name}] = true
+	}
+	for _, x := range s.Indexes {
+		n.taken[relKey{x.Schema, x.Name}] = true
+	}
+	for _, q := range s.Sequences {
+		n.taken[relKey{q.Schema, q.Name}] = true
+	}
+	return n
+}
+
+// choose returns the name for an index of schema.table on cols.
+func (n *indexNamer) choose(schema, table string, cols []string) string {
+	key := strings.Join(append([]string{schema, table}, cols...), "\x00")
+	if name, ok := n.chosen[key]; ok {
+		return name
+	}
+	addition := indexNameAddition(cols)
+	label := "idx"
+	for pass := 1; ; pass++ {
+		name := objectName(table, addition, label)
+		if !n.taken[relKey{schema, name}] {
+			n.taken[relKey{schema, name}] = true
+			n.chosen[key] = name
+			return name
+		}
+		label = "idx" + strconv.Itoa(pass)
+	}
+}
+
+// identLimit is PostgreSQL's identifier limit in bytes (NAMEDATALEN - 1).
+const identLimit = 63
+
+// indexNameAddition mirrors ChooseIndexNameAddition: the column names joined
+// by "_", stopping once that is as long as an identifier can be.
+func indexNameAddition(cols []string) string {
+	var b strings.Builder
+	for _, c := range cols {
+		if b.Len() > 0 {
+			b.WriteByte('_')
+		}
+		b.WriteString(clipName(c, identLimit))
+		if b.Len() > identLimit {
+			break
+		}
+	}
+	return b.String()
+}
+
+// objectName mirrors makeObjectName: "name1_name2_label", shortening the
+// longer of name1 and name2 a byte at a time until it fits in 63 bytes,
+// never cutting a character in half.
+func objectName(name1, name2, label string) string {
+	avail := identLimit - len(label) - 2
+	n1, n2 := len(name1), len(name2)
+	for n1+n2 > avail {
+		if n1 > n2 {
+			n1--
+		} else {
+			n2--
+		}
+	}
+	return clipName(name1, n1) + "_" + clipName(name2, n2) + "_" + label
+}
+
+// clipName cuts s to at most n bytes on a character boundary.
+func clipName(s string, n int) string {
+	if n >= len(s) {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }

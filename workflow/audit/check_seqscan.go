@@ -3,7 +3,6 @@ package audit
 import (
 	"cmp"
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -95,24 +94,24 @@ func seqScanFinding(a *analysis, t TableStats, sev workflow.Severity, perScan, i
 		"other data out of shared buffers; an index that matches the queries' filters reads a few pages instead."
 
 	var r strings.Builder
-	naming := statementsNaming(a.s, t.Name)
-	if len(naming) == 0 {
-		fmt.Fprintf(&r, "-- No pg_stat_statements row names %s: find its queries in the application or with\n"+
-			"-- log_min_duration_statement, then look at their plans with EXPLAIN.\n", t.Name)
+	readers := statementsReading(a.s.Statements, t)
+	if len(readers) == 0 {
+		fmt.Fprintf(&r, "-- No pg_stat_statements statement reads %s: find its queries in the application or with\n"+
+			"-- log_min_duration_statement, then look at their plans with EXPLAIN.\n", t.Qualified())
 	} else {
-		st := naming[0]
-		f.ev("Statement naming the table with the most time", fmt.Sprintf("queryid %d: %s calls, mean %s, total %s",
+		st := readers[0].st
+		f.ev("Statement reading the table with the most time", fmt.Sprintf("queryid %d: %s calls, mean %s, total %s",
 			st.QueryID, count(st.Calls), millis(st.MeanExecTimeMs), millis(st.TotalExecTimeMs)))
-		fmt.Fprintf(&r, "-- The statement naming %s that took the most time (queryid %d, %s calls, mean %s).\n",
-			t.Name, st.QueryID, count(st.Calls), millis(st.MeanExecTimeMs))
-		if a.major() >= 16 {
-			r.WriteString("-- Its plan, without running it (PostgreSQL 16+ plans a query with $n parameters):\n")
-			fmt.Fprintf(&r, "EXPLAIN (GENERIC_PLAN)\n%s;\n", strings.TrimRight(strings.TrimSpace(st.Query), ";"))
+		fmt.Fprintf(&r, "-- The statement reading %s that took the most time (queryid %d, %s calls, mean %s; %s).\n",
+			t.Qualified(), st.QueryID, count(st.Calls), millis(st.MeanExecTimeMs), plural(len(readers), "the only statement reading it", fmt.Sprintf("of %d statements reading it", len(readers))))
+		if readers[0].p.params > 0 {
+			r.WriteString("-- Its plan without running it (pg_stat_statements replaced the constants with $n parameters):\n")
 		} else {
-			r.WriteString("-- Its plan: replace the $n parameters with real values first.\n")
-			fmt.Fprintf(&r, "EXPLAIN\n%s;\n", strings.TrimRight(strings.TrimSpace(st.Query), ";"))
+			r.WriteString("-- Its plan, without running it:\n")
 		}
-		f.caveat("The statements are matched by the table's name in their text, not by their plans: only EXPLAIN shows which of them scan %s sequentially.", t.Name)
+		explainPlan(&r, readers[0].p, a.major())
+		f.caveat("The statements are matched by the tables their text reads (FROM and JOIN, UPDATE and DELETE with a WHERE clause), "+
+			"not by their plans: only EXPLAIN shows which of them scan %s sequentially.", t.Name)
 	}
 	fmt.Fprintf(&r, "-- If the plan shows \"Seq Scan on %s\" with a filter, index the filter's columns without blocking writes:\n"+
 		"-- CREATE INDEX CONCURRENTLY ON %s (<filter columns>, <ORDER BY columns>);", t.Name, quoted(t.Schema, t.Name))
@@ -121,16 +120,26 @@ func seqScanFinding(a *analysis, t TableStats, sev workflow.Severity, perScan, i
 	return f
 }
 
-// statementsNaming returns the statements whose text names a table, by
-// total execution time.
-func statementsNaming(s *Snapshot, table string) []StatementStats {
-	word := regexp.MustCompile(`(?i)\b` + regexp.QuoteMeta(table) + `\b`)
-	var hits []StatementStats
-	for _, st := range s.Statements {
-		if word.MatchString(st.Query) {
-			hits = append(hits, st)
+// statementReader is a statement that reads a table, with its parse.
+type statementReader struct {
+	st StatementStats
+	p  parsedStatement
+}
+
+// statementsReading returns the statements whose text reads table t (see
+// tablesRead), by total execution time: not those that only write it
+// (INSERT) or name it in a string.
+func statementsReading(stmts []StatementStats, t TableStats) []statementReader {
+	var hits []statementReader
+	for _, st := range stmts {
+		if st.QueryID == 0 || !strings.Contains(strings.ToLower(st.Query), strings.ToLower(t.Name)) {
+			continue // hidden, or cannot name it: no need to parse
+		}
+		p := parseStatement(st.Query)
+		if reads(tablesRead(p), t.Schema, t.Name) {
+			hits = append(hits, statementReader{st: st, p: p})
 		}
 	}
-	slices.SortStableFunc(hits, func(x, y StatementStats) int { return cmp.Compare(y.TotalExecTimeMs, x.TotalExecTimeMs) })
+	slices.SortStableFunc(hits, func(x, y statementReader) int { return cmp.Compare(y.st.TotalExecTimeMs, x.st.TotalExecTimeMs) })
 	return hits
 }

@@ -114,6 +114,13 @@ func descendingFinding(a *analysis, sq SequenceStats) (Finding, bool) {
 	if !ok {
 		return Finding{}, false
 	}
+	// A cycling sequence wraps at its own minimum; a column type above it
+	// fails first.
+	wraps := sq.Cycle && lower == sq.MinValue
+	unique := ""
+	if wraps {
+		sev, unique = cycleSeverity(a, sq, sev)
+	}
 	obj := qualify(sq.Schema, sq.Name)
 	f := finding(sev, obj, a.pointInTime)
 	what := fmt.Sprintf("its own minimum (%s)", count(lower))
@@ -121,21 +128,26 @@ func descendingFinding(a *analysis, sq SequenceStats) (Finding, bool) {
 		what = fmt.Sprintf("the %s minimum of the column it feeds, %s (%s)", sq.ColumnType, sq.OwnedBy, count(lower))
 	}
 	left := min(last, base+1) - lower
-	f.Message = fmt.Sprintf("%s counts down and has used %s of the way to %s: %s values left.", obj, percent(used), what, count(left))
+	if wraps {
+		f.Message = fmt.Sprintf("%s cycles: it counts down and has used %s of the way to its minimum (%s), where it wraps around to "+
+			"its maximum (%s) and hands out the same values again instead of failing: %s values left before it does.%s",
+			obj, percent(used), count(lower), count(sq.MaxValue), count(left), cycleConsequence(sq, unique))
+		f.Why = cycleWhy
+	} else {
+		f.Message = fmt.Sprintf("%s counts down and has used %s of the way to %s: %s values left.", obj, percent(used), what, count(left))
+		f.Why = "When a descending sequence reaches its minimum, or feeds a column that cannot hold its next value, every insert that " +
+			"needs a new value fails."
+	}
 	f.ev("Last value", count(last))
 	f.ev("Limit", count(lower))
 	f.ev("Used", percent(used))
 	f.ev("Values left", count(left))
 	f.ev("Increment", count(sq.Increment))
-	f.Why = "When a descending sequence reaches its minimum, or feeds a column that cannot hold its next value, every insert that " +
-		"needs a new value fails."
-	seq := quoted(sq.Schema, sq.Name)
-	if sq.DataType != "" && !strings.EqualFold(sq.DataType, "bigint") && !byColumn {
-		f.Remediation = fmt.Sprintf("ALTER SEQUENCE %s AS bigint NO MINVALUE;", seq)
-		f.Undo = fmt.Sprintf("ALTER SEQUENCE %s AS %s MINVALUE %d;  -- fails once last_value is below it", seq, sq.DataType, sq.MinValue)
-	} else {
-		f.caveat("Widen the column it feeds (and the sequence) to bigint, or move to an ascending sequence.")
+	if unique != "" {
+		f.ev("Unique index on the column", unique)
 	}
+	sequenceRemedy(&f, sq, byColumn, false)
+	cycleCaveat(&f, sq, wraps, "minimum")
 	f.caveat("A single snapshot gives no consumption rate: two snapshots apart in time say how long the values left will last.")
 	return f, true
 }
@@ -169,6 +181,13 @@ func sequenceFinding(a *analysis, sq SequenceStats) (Finding, bool) {
 	if !ok {
 		return Finding{}, false
 	}
+	// A cycling sequence wraps at its own maximum; a column type below it
+	// fails first.
+	wraps := sq.Cycle && limit == sq.MaxValue
+	unique := ""
+	if wraps {
+		sev, unique = cycleSeverity(a, sq, sev)
+	}
 	obj := qualify(sq.Schema, sq.Name)
 	f := finding(sev, obj, a.pointInTime)
 	what := fmt.Sprintf("its own maximum (%s)", count(limit))
@@ -178,72 +197,189 @@ func sequenceFinding(a *analysis, sq SequenceStats) (Finding, bool) {
 			what += fmt.Sprintf("; the %s sequence itself could go on to %s", cmpNone(sq.DataType), count(sq.MaxValue))
 		}
 	}
-	f.Message = fmt.Sprintf("%s has used %s of %s: %s values left.", obj, percent(used), what, count(limit-max(last, base-1)))
+	left := limit - max(last, base-1)
+	if wraps {
+		f.Message = fmt.Sprintf("%s cycles: it has used %s of the way to its maximum (%s), where it wraps around to its minimum (%s) "+
+			"and hands out the same values again instead of failing: %s values left before it does.%s",
+			obj, percent(used), count(limit), count(sq.MinValue), count(left), cycleConsequence(sq, unique))
+		f.Why = cycleWhy
+	} else {
+		f.Message = fmt.Sprintf("%s has used %s of %s: %s values left.", obj, percent(used), what, count(left))
+		f.Why = "When a sequence reaches its limit, or feeds a column that cannot hold its next value, every insert that needs a " +
+			"new value fails. For a primary key that stops all writes to the table until the type is changed."
+	}
 	f.ev("Last value", count(last))
 	f.ev("Limit", count(limit))
 	f.ev("Limited by", map[bool]string{true: "column type " + sq.ColumnType, false: "sequence maximum"}[byColumn])
 	f.ev("Used", percent(used))
-	f.ev("Values left", count(limit-max(last, base-1)))
+	f.ev("Values left", count(left))
 	f.ev("Sequence type", cmpNone(sq.DataType))
 	if sq.OwnedBy != "" {
 		f.ev("Feeds", fmt.Sprintf("%s (%s)", sq.OwnedBy, cmpNone(sq.ColumnType)))
 	}
 	f.ev("Increment", count(sq.Increment))
-	f.Why = "When a sequence reaches its limit, or feeds a column that cannot hold its next value, every insert that needs a " +
-		"new value fails. For a primary key that stops all writes to the table until the type is changed."
+	if unique != "" {
+		f.ev("Unique index on the column", unique)
+	}
+	sequenceRemedy(&f, sq, byColumn, true)
+	cycleCaveat(&f, sq, wraps, "maximum")
+	f.caveat("A single snapshot gives no consumption rate: two snapshots apart in time say how long the values left will last.")
+	return f, true
+}
+
+// cycleWhy is the Why of a finding on a sequence that wraps.
+const cycleWhy = "A CYCLE sequence does not fail at its limit: nextval starts again from the other end and returns values it has " +
+	"returned before. A column that must hold unique values then rejects every insert that draws one still in use; any other " +
+	"column silently gets repeated values, and anything that takes the numbers as increasing sees them go back."
+
+// cycleSeverity grades a sequence that wraps instead of failing: a warning
+// (at most) when the column it feeds has a unique index on it alone, which
+// it names, since inserts then fail on the values still in use; else
+// information.
+func cycleSeverity(a *analysis, sq SequenceStats, sev workflow.Severity) (workflow.Severity, string) {
+	unique := uniqueIndexOn(a, sq)
+	switch {
+	case unique == "":
+		return workflow.SeverityInfo, ""
+	case sev == workflow.SeverityError:
+		return workflow.SeverityWarning, unique
+	}
+	return sev, unique
+}
+
+// cycleConsequence says what the wrap does to the column the sequence
+// feeds, given the unique index on it ("" when none is known).
+func cycleConsequence(sq SequenceStats, unique string) string {
+	switch {
+	case unique != "":
+		return fmt.Sprintf(" %s has a unique index on it (%s): once the values come round again, each insert that draws one "+
+			"still in use fails with a unique violation.", sq.OwnedBy, unique)
+	case sq.OwnedBy != "":
+		return fmt.Sprintf(" No unique index of the snapshot is on %s alone: repeated values do not fail there.", sq.OwnedBy)
+	}
+	return " The snapshot does not say which column it feeds: if that column is unique, inserts fail once values still in use come round again."
+}
+
+// cycleCaveat notes a sequence's CYCLE: intended or not when it wraps, and
+// of no help when the column type runs out first.
+func cycleCaveat(f *Finding, sq SequenceStats, wraps bool, limit string) {
+	switch {
+	case wraps:
+		f.caveat("If the wrap is intended (the old values are gone by the time they come round again), there is nothing to change; " +
+			"otherwise the remediation widens the range it wraps at.")
+	case sq.Cycle:
+		f.caveat("The sequence cycles, but only at its own %s: the column type runs out first, so inserts fail before it wraps.", limit)
+	}
+}
+
+// sequenceRemedy sets the remediation and undo that widen the limit a
+// sequence runs into (up: ascending, at its maximum; else descending, at
+// its minimum): the column type when that is the limit, the sequence's
+// own bound when it was set on purpose, else the sequence's type.
+func sequenceRemedy(f *Finding, sq SequenceStats, byColumn, up bool) {
 	seq := quoted(sq.Schema, sq.Name)
 	seqNarrow := sq.DataType != "" && !strings.EqualFold(sq.DataType, "bigint")
+	typeMin := -typeMaxOr(sq.DataType, math.MaxInt64) - 1
 	switch {
 	case byColumn:
-		table, column := splitOwner(sq.OwnedBy)
-		var r, u strings.Builder
-		if seqNarrow {
-			fmt.Fprintf(&r, "ALTER SEQUENCE %s AS bigint;\n", seq)
-		}
-		fmt.Fprintf(&r, "-- Rewrites %s and its indexes under an ACCESS EXCLUSIVE lock (no reads, no writes) until it is done:\n", table)
-		fmt.Fprintf(&r, "ALTER TABLE %s ALTER COLUMN %s TYPE bigint;", table, column)
-		fmt.Fprintf(&u, "-- Another rewrite, and it fails once a value above the %s maximum exists:\n", sq.ColumnType)
-		fmt.Fprintf(&u, "ALTER TABLE %s ALTER COLUMN %s TYPE %s;", table, column, sq.ColumnType)
-		if seqNarrow {
-			fmt.Fprintf(&u, "\nALTER SEQUENCE %s AS %s;", seq, sq.DataType)
-		}
-		f.Remediation, f.Undo = r.String(), u.String()
-		f.caveat("The column type change rewrites the whole table. On a large or busy table, plan the online path instead: a new " +
-			"bigint column filled in batches and swapped in with a short lock (pgrollout's Migration stage plans such changes).")
-		f.caveat("Columns that reference this one (foreign keys, copies in other tables) need the same change.")
-	case sq.MaxValue < typeMaxOr(sq.DataType, math.MaxInt64):
+		widenColumn(f, sq, seqNarrow, up)
+	case up && sq.MaxValue < typeMaxOr(sq.DataType, math.MaxInt64):
 		f.Remediation = fmt.Sprintf("-- The maximum was set on purpose: check what consumes these numbers (fixed-width formats, other systems) first.\n"+
 			"ALTER SEQUENCE %s NO MAXVALUE;", seq)
 		f.Undo = fmt.Sprintf("ALTER SEQUENCE %s MAXVALUE %d;  -- fails once last_value is above it", seq, sq.MaxValue)
+	case !up && sq.MinValue > typeMin:
+		f.Remediation = fmt.Sprintf("-- The minimum was set on purpose: check what consumes these numbers (fixed-width formats, other systems) first.\n"+
+			"ALTER SEQUENCE %s NO MINVALUE;", seq)
+		f.Undo = fmt.Sprintf("ALTER SEQUENCE %s MINVALUE %d;  -- fails once last_value is below it", seq, sq.MinValue)
 	case !seqNarrow:
 		f.caveat("A bigint sequence at its own limit has no wider type to move to: look at what consumes values this fast " +
 			"(a large INCREMENT or CACHE, retried inserts) before anything else.")
-	default:
+	case up:
 		f.Remediation = fmt.Sprintf("ALTER SEQUENCE %s AS bigint;", seq)
 		f.Undo = fmt.Sprintf("ALTER SEQUENCE %s AS %s;  -- fails once last_value is above its maximum", seq, cmpNone(sq.DataType))
 		if sq.OwnedBy == "" {
 			f.caveat("The snapshot does not say which column the sequence feeds: that column must hold the larger values too.")
 		}
+	default:
+		f.Remediation = fmt.Sprintf("ALTER SEQUENCE %s AS bigint NO MINVALUE;", seq)
+		f.Undo = fmt.Sprintf("ALTER SEQUENCE %s AS %s MINVALUE %d;  -- fails once last_value is below it", seq, sq.DataType, sq.MinValue)
 	}
-	if sq.Cycle {
-		f.caveat("The sequence cycles: at its maximum it starts again from its minimum, and a key fed by it then collides with existing rows.")
-	}
-	f.caveat("A single snapshot gives no consumption rate: two snapshots apart in time say how long the values left will last.")
-	return f, true
 }
 
-// splitOwner splits "schema.table.column" (or "table.column") into the
-// quoted table and column.
-func splitOwner(owner string) (table, column string) {
+// widenColumn sets the remediation that moves the column a sequence feeds
+// (and a narrower sequence) to bigint, and its undo.
+func widenColumn(f *Finding, sq SequenceStats, seqNarrow, up bool) {
+	seq := quoted(sq.Schema, sq.Name)
+	table, column := ownerSQL(sq)
+	var r, u strings.Builder
+	if seqNarrow {
+		fmt.Fprintf(&r, "ALTER SEQUENCE %s AS bigint;\n", seq)
+	}
+	fmt.Fprintf(&r, "-- Rewrites %s and its indexes under an ACCESS EXCLUSIVE lock (no reads, no writes) until it is done:\n", table)
+	fmt.Fprintf(&r, "ALTER TABLE %s ALTER COLUMN %s TYPE bigint;", table, column)
+	bound := "a value above the " + sq.ColumnType + " maximum"
+	if !up {
+		bound = "a value below the " + sq.ColumnType + " minimum"
+	}
+	fmt.Fprintf(&u, "-- Another rewrite, and it fails once %s exists:\n", bound)
+	fmt.Fprintf(&u, "ALTER TABLE %s ALTER COLUMN %s TYPE %s;", table, column, sq.ColumnType)
+	if seqNarrow {
+		fmt.Fprintf(&u, "\nALTER SEQUENCE %s AS %s;", seq, sq.DataType)
+	}
+	f.Remediation, f.Undo = r.String(), u.String()
+	f.caveat("The column type change rewrites the whole table. On a large or busy table, plan the online path instead: a new " +
+		"bigint column filled in batches and swapped in with a short lock (pgrollout's Migration stage plans such changes).")
+	f.caveat("Columns that reference this one (foreign keys, copies in other tables) need the same change.")
+	if sq.OwnerTable == "" && strings.Count(sq.OwnedBy, ".") > 2 {
+		f.caveat("The snapshot names the column only as %s, whose dots may belong to the names themselves: check the table and "+
+			"column in these statements.", sq.OwnedBy)
+	}
+}
+
+// ownerSQL returns the quoted table and column a sequence feeds: from
+// owner_schema, owner_table and owner_column, or, in a snapshot without
+// them, split from owned_by ("schema.table.column" or "table.column").
+func ownerSQL(sq SequenceStats) (table, column string) {
+	schema, name, col := ownerParts(sq)
+	if name == "" {
+		return "<table>", quoted("", col)
+	}
+	return quoted(schema, name), quoted("", col)
+}
+
+// ownerParts returns the schema, table and column a sequence feeds,
+// unquoted; see ownerSQL.
+func ownerParts(sq SequenceStats) (schema, table, column string) {
+	if sq.OwnerTable != "" {
+		return sq.OwnerSchema, sq.OwnerTable, sq.OwnerColumn
+	}
+	owner := sq.OwnedBy
 	i := strings.LastIndex(owner, ".")
 	if i < 0 {
-		return "<table>", quoted("", owner)
+		return "", "", owner
 	}
 	t := owner[:i]
 	if j := strings.Index(t, "."); j >= 0 {
-		return quoted(t[:j], t[j+1:]), quoted("", owner[i+1:])
+		return t[:j], t[j+1:], owner[i+1:]
 	}
-	return quoted("", t), quoted("", owner[i+1:])
+	return "", t, owner[i+1:]
+}
+
+// uniqueIndexOn names a valid, non-partial unique index (a primary key
+// included) whose only key is the column the sequence feeds, "" when the
+// snapshot shows none.
+func uniqueIndexOn(a *analysis, sq SequenceStats) string {
+	schema, table, column := ownerParts(sq)
+	if table == "" {
+		return ""
+	}
+	for _, x := range a.indexesOn(qualify(schema, table)) {
+		sh, ok := shapeOf(x)
+		if ok && x.Unique && x.Valid && sh.pred == "" && len(sh.keys) == 1 && sh.keys[0] == column {
+			return x.Name
+		}
+	}
+	return ""
 }
 
 func typeMaxOr(t string, fallback int64) int64 {

@@ -16,11 +16,12 @@ const (
 	// tempWarnPerDay: a database spilling a GiB a day or more is warned
 	// about; less is noted.
 	tempWarnPerDay = 1 << 30
-	// tempMinShare: statements that wrote at least 1 % of the database's
-	// temp bytes get a finding of their own, at most tempTopStatements.
+	// tempMinShare: statements that wrote at least 1 % of the temp blocks
+	// pg_stat_statements counted get a finding of their own, at most
+	// tempTopStatements.
 	tempMinShare      = 0.01
 	tempTopStatements = 5
-	// tempWarnShare: a statement writing half of the temp bytes or more
+	// tempWarnShare: a statement writing half of those temp blocks or more
 	// is the spill to fix first.
 	tempWarnShare = 0.5
 )
@@ -44,19 +45,21 @@ func checkTempWrites(a *analysis) outcome {
 		return o
 	}
 	var writers []StatementStats
-	var statementBytes int64
+	var blocks int64
 	for _, st := range a.s.Statements {
 		if st.TempBlksWritten > 0 {
 			writers = append(writers, st)
-			statementBytes += st.TempBlksWritten * a.s.Block()
+			blocks += st.TempBlksWritten
 		}
 	}
-	o.observe("%d of %d pg_stat_statements %s wrote temp blocks, %s in all", len(writers), len(a.s.Statements),
-		plural(len(a.s.Statements), "row", "rows"), md.Bytes(statementBytes))
+	// The shares are of the temp blocks pg_stat_statements counted, over its
+	// own window: pg_stat_database's temp bytes are another counter, of
+	// another window, and never the base of a statement's share.
+	o.observe("%d of %d pg_stat_statements %s wrote temp blocks, %s (%s) in all, %s", len(writers), len(a.s.Statements),
+		plural(len(a.s.Statements), "statement", "statements"), counted(blocks, "block", "blocks"), md.Bytes(blocks*a.s.Block()), a.pgssWindow())
 	slices.SortStableFunc(writers, func(x, y StatementStats) int { return cmp.Compare(y.TempBlksWritten, x.TempBlksWritten) })
-	base := max(db.TempBytes, statementBytes)
 	for i, st := range writers {
-		share, _ := ratio(st.TempBlksWritten*a.s.Block(), base)
+		share, _ := ratio(st.TempBlksWritten, blocks)
 		if share < tempMinShare || i == tempTopStatements {
 			break
 		}
@@ -113,12 +116,12 @@ func tempDatabaseFinding(a *analysis) Finding {
 	}
 	f.Message += "."
 	f.ev("Temp files", counted(db.TempFiles, "file", "files"))
-	f.ev("Temp written", md.Bytes(db.TempBytes))
+	f.ev("Temp file bytes (pg_stat_database)", md.Bytes(db.TempBytes))
 	if avg, ok := ratio(db.TempBytes, db.TempFiles); ok {
 		f.ev("Average file", md.Bytes(int64(avg)))
 	}
 	if known {
-		f.ev("Temp written a day", md.Bytes(int64(perDay)))
+		f.ev("Temp file bytes a day", md.Bytes(int64(perDay)))
 	}
 	for _, name := range []string{"work_mem", "log_temp_files", "temp_file_limit"} {
 		if v, ok := a.setting(name); ok {
@@ -147,14 +150,15 @@ func tempStatementFinding(a *analysis, st StatementStats, share float64) Finding
 	if share >= tempWarnShare {
 		sev = workflow.SeverityWarning
 	}
-	f := finding(sev, fmt.Sprintf("queryid %d", st.QueryID), a.window)
+	f := finding(sev, fmt.Sprintf("queryid %d", st.QueryID), a.pgssWindow())
 	if st.QueryID == 0 {
 		f.Object = "a statement hidden from " + a.role()
 	}
-	f.Message = fmt.Sprintf("This statement wrote %s of temp files in %s calls: %s of the temp bytes written in the window.",
-		md.Bytes(written), count(st.Calls), percent(share))
-	f.ev("Temp written", md.Bytes(written))
-	f.ev("Share of temp written", percent(share))
+	f.Message = fmt.Sprintf("This statement wrote %s temp blocks (%s) in %s: %s of the temp blocks pg_stat_statements counted.",
+		count(st.TempBlksWritten), md.Bytes(written), counted(st.Calls, "call", "calls"), percent(share))
+	f.ev("Temp blocks written (pg_stat_statements)", fmt.Sprintf("%s (%s)", counted(st.TempBlksWritten, "block", "blocks"), md.Bytes(written)))
+	f.ev("Share of pg_stat_statements temp blocks", percent(share))
+	f.ev("pg_stat_statements window", f.Window)
 	perCall, ok := ratio(written, st.Calls)
 	if ok {
 		f.ev("Temp written a call", md.Bytes(int64(perCall)))
@@ -163,30 +167,87 @@ func tempStatementFinding(a *analysis, st StatementStats, share float64) Finding
 	f.ev("Mean time", millis(st.MeanExecTimeMs))
 	f.ev("Total time", millis(st.TotalExecTimeMs))
 	f.ev("Query", md.Abbreviate(st.Query, 120))
-	workMem, knownMem := a.settingBytes("work_mem", 1<<10)
-	if knownMem {
-		f.ev("work_mem", md.Bytes(workMem))
-	}
 	f.Why = "A statement that spills to temp files does in disk I/O what it would do in memory with enough work_mem, " +
-		"or without the sort or hash at all with a matching index. The statements that write most of the temp bytes are where " +
+		"or without the sort or hash at all with a matching index. The statements that write most of the temp blocks are where " +
 		"a fix pays back most."
-
-	var r strings.Builder
-	r.WriteString("-- Find the node that spills: a Sort or Hash whose plan line says \"Disk:\" or \"Batches:\" above 1.\n")
-	r.WriteString("-- Run it with real parameter values, in a transaction you roll back if it writes:\n")
-	fmt.Fprintf(&r, "EXPLAIN (ANALYZE, BUFFERS)\n%s;\n", strings.TrimRight(strings.TrimSpace(st.Query), ";"))
-	r.WriteString("-- A sort that an index could return in order goes away with that index. Otherwise give this work more memory,\n")
-	r.WriteString("-- for its transaction only, rather than raising work_mem for every connection:\n")
-	fmt.Fprintf(&r, "SET LOCAL work_mem = '%s';", suggestWorkMem(workMem, knownMem, perCall))
-	f.Remediation = r.String()
-	f.Undo = "RESET work_mem;  -- SET LOCAL also ends with its transaction"
+	tempRemedy(a, &f, st, perCall)
 	f.caveat("The temp bytes a call are an average: a few large calls (big customers, month-end reports) may write most of it. " +
 		"log_temp_files logs each spill with its size.")
-	f.caveat("work_mem is per sort or hash node and per parallel worker, not per query: a raised value multiplies under concurrency.")
+	f.caveat("pg_stat_statements counts temp blocks written over its own window; pg_stat_database counts temp file bytes over the "+
+		"database's (%s): the two need not agree.", a.window)
 	if a.s.Server != nil && a.s.Server.PGSS != nil && !a.s.Server.PGSS.QueryTextVisible {
 		f.caveat("Query texts were hidden from %s: the statement is known by its queryid only.", a.role())
 	}
 	return f
+}
+
+// tempRemedy fills a temp-writes statement finding's remediation after what
+// the statement is: EXPLAIN and work_mem for one EXPLAIN takes,
+// maintenance_work_mem for CREATE INDEX, REINDEX, CLUSTER and VACUUM,
+// work_mem for the session of another utility command, and no SQL for a
+// text the role cannot see.
+func tempRemedy(a *analysis, f *Finding, st StatementStats, perCall float64) {
+	p := parseStatement(st.Query)
+	if st.QueryID == 0 || strings.TrimSpace(st.Query) == hiddenQueryText || strings.TrimSpace(st.Query) == "" {
+		f.caveat("No SQL is proposed: the statement's text is hidden from %s, and a plan or a setting cannot be given for a statement "+
+			"that cannot be seen. A role with pg_read_all_stats (or the statement's own role) sees it in pg_stat_statements.", a.role())
+		return
+	}
+	var r strings.Builder
+	switch p.kind {
+	case kindMaintenance:
+		mem, known := a.settingBytes("maintenance_work_mem", 1<<10)
+		if known {
+			f.ev("maintenance_work_mem", md.Bytes(mem))
+		}
+		fmt.Fprintf(&r, "-- %s sorts in maintenance_work_mem, not work_mem. Give the session that runs it more, then run it there\n", p.command)
+		r.WriteString("-- (SET, not SET LOCAL: CREATE INDEX CONCURRENTLY and VACUUM cannot run inside a transaction block):\n")
+		fmt.Fprintf(&r, "SET maintenance_work_mem = '%s';", suggestWorkMem(mem, known, perCall))
+		f.Remediation = r.String()
+		f.Undo = "RESET maintenance_work_mem;"
+		f.caveat("maintenance_work_mem is taken by each autovacuum worker too when autovacuum_work_mem is -1: raise it per session, not server-wide.")
+		return
+	case kindExplainable:
+		explainSpill(&r, p, a.major())
+	default:
+		fmt.Fprintf(&r, "-- %s cannot be explained. A sort that an index could return in order goes away with that index.\n", cmp.Or(p.command, "This statement"))
+	}
+	workMem, knownMem := a.settingBytes("work_mem", 1<<10)
+	if knownMem {
+		f.ev("work_mem", md.Bytes(workMem))
+	}
+	if p.kind == kindExplainable {
+		r.WriteString("-- A sort that an index could return in order goes away with that index. Otherwise give this work more memory,\n")
+		r.WriteString("-- for its transaction only (SET LOCAL, inside the transaction that runs it), rather than raising work_mem for every connection:\n")
+		fmt.Fprintf(&r, "SET LOCAL work_mem = '%s';", suggestWorkMem(workMem, knownMem, perCall))
+		f.Undo = "RESET work_mem;  -- SET LOCAL also ends with its transaction"
+	} else {
+		r.WriteString("-- Otherwise give the session that runs it more memory, rather than raising work_mem for every connection:\n")
+		fmt.Fprintf(&r, "SET work_mem = '%s';", suggestWorkMem(workMem, knownMem, perCall))
+		f.Undo = "RESET work_mem;"
+	}
+	f.Remediation = r.String()
+	f.caveat("work_mem is per sort or hash node and per parallel worker, not per query: a raised value multiplies under concurrency.")
+}
+
+// explainSpill writes SQL that shows where an explainable statement spills:
+// EXPLAIN (ANALYZE, BUFFERS) in a transaction rolled back when the text
+// has no parameters; else its plan without running it (explainPlan), as
+// EXPLAIN ANALYZE needs values for the parameters.
+func explainSpill(r *strings.Builder, p parsedStatement, major int) {
+	r.WriteString("-- Find the node that spills: a Sort or Hash whose plan line says \"Disk:\" or \"Batches:\" above 1.\n")
+	if p.params == 0 {
+		r.WriteString("-- It runs, in a transaction rolled back at the end in case it writes:\n")
+		fmt.Fprintf(r, "BEGIN;\nEXPLAIN (ANALYZE, BUFFERS)\n%s;\nROLLBACK;\n", p.text)
+		return
+	}
+	params := "$1"
+	if p.params > 1 {
+		params = fmt.Sprintf("$1 to $%d", p.params)
+	}
+	fmt.Fprintf(r, "-- Its text has parameters (%s: pg_stat_statements replaced the constants), and EXPLAIN ANALYZE needs\n", params)
+	r.WriteString("-- real values: run EXPLAIN (ANALYZE, BUFFERS) with them in a transaction you roll back. Its plan, without running it:\n")
+	explainPlan(r, p, major)
 }
 
 // suggestWorkMem proposes a work_mem for one statement: twice what it

@@ -29,11 +29,14 @@ const (
 
 // checkUnusedIndex finds valid indexes without scans in the window (or
 // fewer than 50, for indexes of 10 MB or more) and attaches what makes them
-// droppable or not: a backed constraint or replica identity (never dropped),
-// a foreign key the index may serve, partial or expression keys, the size,
-// the age of the counters and the replicas' own counters. A drop candidate of
+// droppable or not: a backed constraint, the replica identity or foreign
+// keys depending on it (never dropped), a foreign key the index may serve,
+// partial or expression keys, the size, the age of the counters and the
+// replicas' own counters. A drop candidate of
 // 10 MB or more without scans is a warning; smaller or rarely used ones, and
-// indexes that must stay, are noted.
+// indexes that must stay, are noted. A partitioned index is judged by the
+// sums over its partitions' indexes (see IndexStats.Partitioned), which are
+// never reported on their own.
 func checkUnusedIndex(a *analysis) outcome {
 	var o outcome
 	if !a.gate(&o, SectionIndexes, true, "") || !a.counting(&o) {
@@ -48,8 +51,8 @@ func checkUnusedIndex(a *analysis) outcome {
 	}
 	var never, rare, small int
 	for _, x := range a.s.Indexes {
-		if !x.Valid || x.BeingBuilt || x.IdxScan >= unusedRareScans {
-			continue
+		if !x.Valid || x.BeingBuilt || x.IdxScan >= unusedRareScans || attached(x) {
+			continue // an attached partition's index counts in its parent's sums
 		}
 		if x.SizeBytes < unusedNoteBytes {
 			if x.IdxScan == 0 {
@@ -84,6 +87,10 @@ func keepReasons(a *analysis, x IndexStats) []string {
 		keep = append(keep, fmt.Sprintf("it backs constraint %s", x.Constraint))
 	case x.Unique:
 		keep = append(keep, "it is unique: it enforces uniqueness whether or not queries read it")
+	}
+	if len(x.ReferencedBy) > 0 {
+		keep = append(keep, fmt.Sprintf("foreign %s %s %s on it (PostgreSQL refuses to drop it while they exist)",
+			plural(len(x.ReferencedBy), "key", "keys"), strings.Join(x.ReferencedBy, ", "), plural(len(x.ReferencedBy), "depends", "depend")))
 	}
 	if x.ReplicaIdentity || a.tables[x.QualifiedTable()].ReplicaIdentityIndex == x.Name {
 		keep = append(keep, "it is the table's replica identity (logical replication finds rows by it)")
@@ -154,18 +161,23 @@ func unusedFinding(a *analysis, x IndexStats, keep []string, fksKnown bool) Find
 	}
 	f.ev("Unique / primary", yesNo(x.Unique)+" / "+yesNo(x.Primary))
 	f.ev("Backs constraint", cmp.Or(x.Constraint, "no"))
+	if x.Partitioned {
+		f.ev("Partitioned index", fmt.Sprintf("yes: scans and size are the sums over the %s attached to it",
+			nOf(int64(len(partitionIndexes(a, x))), "partition's index", "partitions' indexes")))
+	}
 	if len(keep) > 0 {
 		f.Why = "An index that enforces something, or that foreign key checks use, is needed even when no query reads it: " +
 			"dropping it breaks the guarantee or makes each check scan the table."
 	} else {
 		f.Why = "Every insert, and every update that is not HOT, writes to every index of the table: an index no query reads " +
 			"costs write time, WAL, vacuum work and cache space, and gives nothing back."
-		f.Remediation = fmt.Sprintf("DROP INDEX CONCURRENTLY %s;", quoted(x.Schema, x.Name))
-		f.Undo = concurrently(x.Definition)
 	}
 	if len(keep) > 0 {
 		return f // kept whatever its use: the usage caveats do not apply
 	}
+	var caveats []string
+	f.Remediation, f.Undo, caveats = dropIndex(x)
+	f.Caveats = append(f.Caveats, caveats...)
 	f.caveat("%s", replicaCaveat)
 	f.caveat("Usage counters restart at every statistics reset and crash, and pg_upgrade does not carry them over.")
 	if !a.windowExact || a.windowDur < unusedMinWindow {
@@ -202,4 +214,15 @@ func statsAge(a *analysis) string {
 		return "at least " + span(a.windowDur)
 	}
 	return span(a.windowDur)
+}
+
+// partitionIndexes returns the indexes attached to partitioned index x.
+func partitionIndexes(a *analysis, x IndexStats) []IndexStats {
+	var out []IndexStats
+	for _, y := range a.s.Indexes {
+		if y.ParentIndex == x.Qualified() {
+			out = append(out, y)
+		}
+	}
+	return out
 }

@@ -53,7 +53,7 @@ SELECT now(),
        coalesce(sd.xact_commit, 0), coalesce(sd.blks_read, 0), coalesce(sd.blks_hit, 0),
        coalesce(sd.temp_files, 0), coalesce(sd.temp_bytes, 0), coalesce(sd.deadlocks, 0),
        sd.stats_reset,
-       e.schema, e.version, e.columns,
+       e.schema, e.version, e.columns, coalesce(e.info, false),
        (SELECT count(*) FROM pg_stat_progress_create_index p
          WHERE p.datid = d.oid AND p.relid IS NULL)
 FROM pg_database d
@@ -63,7 +63,10 @@ LEFT JOIN LATERAL (
          (SELECT array_agg(a.attname::text ORDER BY a.attnum) FROM pg_attribute a
            JOIN pg_class c ON c.oid = a.attrelid
            WHERE c.relnamespace = x.extnamespace AND c.relname = 'pg_stat_statements'
-             AND a.attnum > 0 AND NOT a.attisdropped) AS columns
+             AND a.attnum > 0 AND NOT a.attisdropped) AS columns,
+         -- pg_stat_statements_info (1.9+): its stats_reset is the statements' own window.
+         (SELECT has_table_privilege(c.oid, 'SELECT') FROM pg_class c
+           WHERE c.relnamespace = x.extnamespace AND c.relname = 'pg_stat_statements_info') AS info
   FROM pg_extension x JOIN pg_namespace n ON n.oid = x.extnamespace
   WHERE x.extname = 'pg_stat_statements'
 ) e ON true
@@ -81,6 +84,7 @@ func (k *collector) probe(ctx context.Context, tx pgx.Tx) error {
 		statsReset                *time.Time
 		pgssSchema, pgssVersion   *string
 		pgssColumns               []string
+		pgssInfo                  bool
 		postmasterStart, captured time.Time
 	)
 	err := tx.QueryRow(ctx, probeSQL()).Scan(
@@ -89,7 +93,7 @@ func (k *collector) probe(ctx context.Context, tx pgx.Tx) error {
 		&k.dbOID, &s.Database.Name, &s.Database.XIDAge, &s.Database.MXIDAge,
 		&s.Database.XactCommit, &s.Database.BlksRead, &s.Database.BlksHit,
 		&s.Database.TempFiles, &s.Database.TempBytes, &s.Database.Deadlocks,
-		&statsReset, &pgssSchema, &pgssVersion, &pgssColumns, &k.hiddenBuilds,
+		&statsReset, &pgssSchema, &pgssVersion, &pgssColumns, &pgssInfo, &k.hiddenBuilds,
 	)
 	if err != nil {
 		return err
@@ -108,7 +112,7 @@ func (k *collector) probe(ctx context.Context, tx pgx.Tx) error {
 	srv.TrackCounts = srv.Settings["track_counts"] == "on"
 	srv.TrackIOTiming = srv.Settings["track_io_timing"] == "on"
 	if pgssSchema != nil {
-		srv.PGSS = &PGSSInfo{Schema: *pgssSchema, Columns: pgssColumns}
+		srv.PGSS = &PGSSInfo{Schema: *pgssSchema, Columns: pgssColumns, infoReadable: pgssInfo}
 		if pgssVersion != nil {
 			srv.PGSS.Version = *pgssVersion
 		}

@@ -42,7 +42,8 @@ const staleSQL = `(c.reltuples < 0
 // tablesSQL reads what pg_stat_user_tables and pg_statio_user_tables show
 // of the user tables (ordinary, partitioned, materialized views), from the
 // pg_stat_get_* functions those views are made of, with sizes (see
-// sizeFloor) and XID and multixact ages (of the heap and its TOAST table).
+// sizeFloor), XID and multixact ages (of the heap and its TOAST table),
+// whether it is partitioned and the partitioned table it is a partition of.
 // The figures the views sum over a table's indexes (idx_scan, the index part
 // of idx_tup_fetch, idx_blks_*) and the replica identity index are added
 // from the indexes query (addIndexes): the views' grouping over pg_index,
@@ -55,9 +56,9 @@ func tablesSQL(version int, sizes bool) string {
 	// table's indexes (from the indexes query) to base.
 	total := `CASE WHEN m.base_pages >= sz.floor_pages OR m.stale THEN pg_total_relation_size(c.oid) END`
 	heap := `CASE WHEN c.relpages >= sz.floor_pages OR m.stale THEN coalesce(pg_relation_size(c.oid), 0)
-            ELSE c.relpages::int8 * sz.bs END`
+            ELSE greatest(c.relpages, 0)::int8 * sz.bs END`
 	if !sizes {
-		total, heap = "NULL::int8", "c.relpages::int8 * sz.bs"
+		total, heap = "NULL::int8", "greatest(c.relpages, 0)::int8 * sz.bs"
 	}
 	lastSeqScan := "NULL::timestamptz"
 	if version >= 160000 {
@@ -79,11 +80,16 @@ SELECT n.nspname::text, c.relname::text,
        greatest(CASE WHEN c.relfrozenxid = '0'::xid THEN 0 ELSE age(c.relfrozenxid) END,
                 CASE WHEN t.relfrozenxid = '0'::xid THEN 0 ELSE age(t.relfrozenxid) END)::int8,
        greatest(CASE WHEN c.relminmxid = '0'::xid THEN 0 ELSE mxid_age(c.relminmxid) END,
-                CASE WHEN t.relminmxid = '0'::xid THEN 0 ELSE mxid_age(t.relminmxid) END)::int8
+                CASE WHEN t.relminmxid = '0'::xid THEN 0 ELSE mxid_age(t.relminmxid) END)::int8,
+       c.relkind = 'p', coalesce(pn.nspname::text || '.' || pc.relname::text, '')
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
 CROSS JOIN sz
 LEFT JOIN pg_class t ON t.oid = c.reltoastrelid
+-- The partitioned table a partition belongs to (by key: an index lookup).
+LEFT JOIN pg_inherits ih ON ih.inhrelid = c.oid AND c.relispartition
+LEFT JOIN pg_class pc ON pc.oid = ih.inhparent
+LEFT JOIN pg_namespace pn ON pn.oid = pc.relnamespace
 CROSS JOIN LATERAL (
   SELECT greatest(c.relpages, 0)::int8 + greatest(coalesce(t.relpages, 0), 0) AS base_pages,
          ` + staleSQL + ` AS stale
@@ -110,7 +116,7 @@ func (k *collector) tables(ctx context.Context, tx pgx.Tx) error {
 				&total, &t.TotalBytes, &t.HeapBytes,
 				&lastAutovacuum, &lastVacuum, &lastAnalyze, &lastAutoanalyze, &lastSeqScan,
 				&t.HeapBlksRead, &t.HeapBlksHit,
-				&t.XIDAge, &t.MXIDAge,
+				&t.XIDAge, &t.MXIDAge, &t.Partitioned, &t.PartitionOf,
 			}, func() error {
 				t.LastAutovacuum, t.LastVacuum, t.LastAnalyze = utc(lastAutovacuum), utc(lastVacuum), utc(lastAnalyze)
 				t.LastAutoanalyze, t.LastSeqScan = utc(lastAutoanalyze), utc(lastSeqScan)
@@ -157,13 +163,17 @@ func (k *collector) tables(ctx context.Context, tx pgx.Tx) error {
 // key columns with their operator class, collation and ordering (written as
 // pg_get_indexdef writes them: a default operator class or the column's own
 // collation is left out), INCLUDE columns, expressions, predicate, backing
-// constraint, replica identity, whether CREATE INDEX is building it now, and
-// its size (see sizeFloor; the index is measured when its table is).
+// constraint with its type, replica identity, whether CREATE INDEX is
+// building it now, its size (see sizeFloor; the index is measured when its
+// table is), whether it is deferrable (not indimmediate), the foreign keys
+// that depend on it, whether it is a partitioned index and the partitioned
+// index it is attached to. A partitioned index's own figures are zero:
+// addIndexes gives it its partitions' sums.
 func indexesSQL(version int, sizes bool) string {
 	size := `CASE WHEN i.relpages >= sz.floor_pages OR i.reltuples < 0 OR ` + staleSQL + `
-            THEN coalesce(pg_relation_size(x.indexrelid), 0) ELSE i.relpages::int8 * sz.bs END`
+            THEN coalesce(pg_relation_size(x.indexrelid), 0) ELSE greatest(i.relpages, 0)::int8 * sz.bs END`
 	if !sizes {
-		size = "i.relpages::int8 * sz.bs"
+		size = "greatest(i.relpages, 0)::int8 * sz.bs"
 	}
 	lastIdxScan := "NULL::timestamptz"
 	if version >= 160000 {
@@ -256,7 +266,9 @@ SELECT n.nspname::text, c.relname::text, i.relname::text,
        coalesce(con.conname::text, ''), x.indisreplident,
        EXISTS (SELECT 1 FROM building b
                WHERE b.index_relid = x.indexrelid OR (b.relid = x.indrelid AND b.index_relid = 0)),
-       ` + lastIdxScan + `
+       ` + lastIdxScan + `,
+       coalesce(con.contype, ''), NOT x.indimmediate, coalesce(fk.names, '{}'),
+       i.relkind = 'I', coalesce(pin.nspname::text || '.' || pi.relname::text, '')
 FROM keys k
 JOIN pg_index x ON x.indexrelid = k.indexrelid
 JOIN pg_class i ON i.oid = x.indexrelid
@@ -265,10 +277,29 @@ JOIN pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_am am ON am.oid = i.relam
 CROSS JOIN sz
 LEFT JOIN LATERAL (
-  SELECT cn.conname FROM pg_constraint cn
+  SELECT cn.conname,
+         CASE cn.contype WHEN 'p' THEN 'primary' WHEN 'u' THEN 'unique' ELSE 'exclusion' END AS contype
+  FROM pg_constraint cn
   WHERE cn.conrelid = x.indrelid AND cn.conindid = x.indexrelid AND cn.contype IN ('p', 'u', 'x')
   LIMIT 1
-) con ON true`
+) con ON true
+LEFT JOIN LATERAL (
+  -- The foreign keys that depend on the index, found through pg_depend
+  -- by key (pg_constraint.conindid has no index); their clones on
+  -- partitions (conparentid <> 0) are left out.
+  SELECT array_agg(f.name ORDER BY f.name) AS names
+  FROM (SELECT fn.nspname::text || '.' || fc.relname::text || '.' || fcon.conname::text AS name
+        FROM pg_depend d
+        JOIN pg_constraint fcon ON fcon.oid = d.objid
+        JOIN pg_class fc ON fc.oid = fcon.conrelid
+        JOIN pg_namespace fn ON fn.oid = fc.relnamespace
+        WHERE d.refclassid = 'pg_class'::regclass AND d.refobjid = x.indexrelid AND d.refobjsubid = 0
+          AND d.classid = 'pg_constraint'::regclass AND fcon.contype = 'f' AND fcon.conparentid = 0) f
+) fk ON true
+-- The partitioned index this one is attached to (by key).
+LEFT JOIN pg_inherits ih ON ih.inhrelid = x.indexrelid
+LEFT JOIN pg_class pi ON pi.oid = ih.inhparent
+LEFT JOIN pg_namespace pin ON pin.oid = pi.relnamespace`
 }
 
 // indexDefSQL is pg_get_indexdef's text for index x (of table c, in
@@ -309,6 +340,7 @@ func (k *collector) indexes(ctx context.Context, tx pgx.Tx) error {
 				&x.Unique, &x.Primary, &x.Valid, &x.Ready, &x.Definition, &x.Method,
 				&x.Columns, &x.KeyOptions, &x.Include, &x.Expressions, &x.Predicate,
 				&x.Constraint, &x.ReplicaIdentity, &x.BeingBuilt, &lastIdxScan,
+				&x.ConstraintType, &x.Deferrable, &x.ReferencedBy, &x.Partitioned, &x.ParentIndex,
 			}, func() error {
 				x.LastIdxScan = utc(lastIdxScan)
 				if len(x.Include) == 0 {
@@ -316,6 +348,9 @@ func (k *collector) indexes(ctx context.Context, tx pgx.Tx) error {
 				}
 				if allEmpty(x.KeyOptions) {
 					x.KeyOptions = nil
+				}
+				if len(x.ReferencedBy) == 0 {
+					x.ReferencedBy = nil
 				}
 				key := relKey{x.Schema, x.Table}
 				sum := k.idxSums[key]
@@ -331,7 +366,7 @@ func (k *collector) indexes(ctx context.Context, tx pgx.Tx) error {
 				k.s.Indexes = append(k.s.Indexes, x)
 				// The slices are the row's own: ForEachRow scans the
 				// next row into fresh ones.
-				x.Columns, x.KeyOptions, x.Include = nil, nil, nil
+				x.Columns, x.KeyOptions, x.Include, x.ReferencedBy = nil, nil, nil, nil
 				return nil
 			})
 			return err
@@ -379,10 +414,13 @@ type indexSums struct {
 	replident                                string
 }
 
-// addIndexes completes the tables with what their indexes add (see
-// tablesSQL), and says so in the tables section when the indexes could not
-// be read.
+// addIndexes gives each partitioned index the sums of its partitions'
+// indexes (see sumPartitionedIndexes), completes the tables with what their
+// indexes add (see tablesSQL; each table with its own indexes' figures,
+// a partitioned table's being zero), and says so in the tables section when
+// the indexes could not be read.
 func (k *collector) addIndexes() {
+	sumPartitionedIndexes(k.s.Indexes)
 	if len(k.s.Tables) == 0 {
 		return
 	}
@@ -406,32 +444,72 @@ func (k *collector) addIndexes() {
 	}
 }
 
+// sumPartitionedIndexes gives each partitioned index (which has no storage
+// and no scans of its own) the sums of idx_scan, idx_tup_read and
+// size_bytes, and the latest last_idx_scan, of the indexes attached to it
+// below, at every level: each index's own figures are added to every
+// ancestor along its ParentIndex chain.
+func sumPartitionedIndexes(xs []IndexStats) {
+	at := make(map[string]int, len(xs))
+	for i, x := range xs {
+		at[x.Qualified()] = i
+	}
+	own := slices.Clone(xs)
+	for _, x := range own {
+		// A chain is at most as long as the list: the bound guards
+		// against a cycle.
+		for p, n := x.ParentIndex, 0; p != "" && n < len(xs); n++ {
+			i, ok := at[p]
+			if !ok {
+				break
+			}
+			y := &xs[i]
+			y.IdxScan += x.IdxScan
+			y.IdxTupRead += x.IdxTupRead
+			y.SizeBytes += x.SizeBytes
+			if x.LastIdxScan.After(y.LastIdxScan) {
+				y.LastIdxScan = x.LastIdxScan
+			}
+			p = own[i].ParentIndex
+		}
+	}
+}
+
 // foreignKeysSQL lists the foreign keys of user tables with their columns
-// in key order.
-const foreignKeysSQL = `
+// in key order, whether the referencing table is partitioned, and whether
+// the key is NOT ENFORCED (pg_constraint.conenforced, PostgreSQL 18 and
+// later; every key is enforced before).
+func foreignKeysSQL(version int) string {
+	notEnforced := "false"
+	if version >= 180000 {
+		notEnforced = "NOT c.conenforced"
+	}
+	return `
 SELECT n.nspname::text, t.relname::text, c.conname::text,
        coalesce((SELECT array_agg(a.attname::text ORDER BY k.ord)
                  FROM unnest(c.conkey) WITH ORDINALITY AS k(attnum, ord)
                  JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.attnum), '{}'),
        rn.nspname::text, r.relname::text,
-       c.conparentid <> 0
+       c.conparentid <> 0, t.relkind = 'p', ` + notEnforced + `
 FROM pg_constraint c
 JOIN pg_class t ON t.oid = c.conrelid
 JOIN pg_namespace n ON n.oid = t.relnamespace
 JOIN pg_class r ON r.oid = c.confrelid
 JOIN pg_namespace rn ON rn.oid = r.relnamespace
-WHERE c.contype = 'f' AND ` + userSchemas + ``
+WHERE c.contype = 'f' AND ` + userSchemas
+}
 
 // foreignKeys reads the foreign_keys section.
 func (k *collector) foreignKeys(ctx context.Context, tx pgx.Tx) error {
 	failed, fatal := collectAttempt(ctx, tx, func() error {
 		k.s.ForeignKeys = nil
-		rows, err := tx.Query(ctx, foreignKeysSQL)
+		rows, err := tx.Query(ctx, foreignKeysSQL(k.version()))
 		if err != nil {
 			return err
 		}
 		var fk ForeignKeyStats
-		_, err = pgx.ForEachRow(rows, []any{&fk.Schema, &fk.Table, &fk.Name, &fk.Columns, &fk.RefSchema, &fk.RefTable, &fk.Inherited},
+		_, err = pgx.ForEachRow(rows, []any{&fk.Schema, &fk.Table, &fk.Name, &fk.Columns, &fk.RefSchema, &fk.RefTable, &fk.Inherited,
+			&fk.Partitioned, &fk.NotEnforced},
 			func() error {
 				k.s.ForeignKeys = append(k.s.ForeignKeys, fk)
 				fk.Columns = nil

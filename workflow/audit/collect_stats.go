@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -14,14 +15,16 @@ import (
 // sequencesSQL lists sequences (pg_sequence, not pg_sequences: that view
 // reads every last_value, locking each sequence to the end of the
 // transaction) with the column each feeds: the column owning it (serial,
-// identity, OWNED BY), else one whose default calls nextval on it. readable
-// says whether the role may read last_value (SELECT or USAGE, and not an
-// unlogged sequence on a standby).
+// identity, OWNED BY), else one whose default calls nextval on it, as its
+// schema, table and column names and (for display) those joined with dots,
+// and the column's type. readable says whether the role may read last_value
+// (SELECT or USAGE, and not an unlogged sequence on a standby).
 const sequencesSQL = `
 SELECT c.oid::int8, n.nspname::text, c.relname::text, format_type(s.seqtypid, NULL),
        s.seqmin, s.seqmax, s.seqincrement, s.seqcycle, s.seqstart,
        has_sequence_privilege(c.oid, 'SELECT, USAGE') AND (c.relpersistence <> 'u' OR NOT pg_is_in_recovery()),
-       coalesce(col.owned_by, ''), coalesce(col.column_type, '')
+       coalesce(col.owner_schema || '.' || col.owner_table || '.' || col.owner_column, ''), coalesce(col.column_type, ''),
+       coalesce(col.owner_schema, ''), coalesce(col.owner_table, ''), coalesce(col.owner_column, '')
 FROM pg_sequence s
 JOIN pg_class c ON c.oid = s.seqrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -41,7 +44,7 @@ LEFT JOIN LATERAL ( -- else a column whose default calls nextval on it
   LIMIT 1
 ) dflt ON true
 LEFT JOIN LATERAL (
-  SELECT tn.nspname || '.' || t.relname || '.' || a.attname AS owned_by,
+  SELECT tn.nspname::text AS owner_schema, t.relname::text AS owner_table, a.attname::text AS owner_column,
          format_type(a.atttypid, a.atttypmod) AS column_type
   FROM pg_class t
   JOIN pg_namespace tn ON tn.oid = t.relnamespace
@@ -63,7 +66,7 @@ func (k *collector) sequences(ctx context.Context, tx pgx.Tx) error {
 		var oid int64
 		_, err = pgx.ForEachRow(rows, []any{
 			&oid, &q.Schema, &q.Name, &q.DataType, &q.MinValue, &q.MaxValue, &q.Increment, &q.Cycle, &q.StartValue,
-			&q.Readable, &q.OwnedBy, &q.ColumnType,
+			&q.Readable, &q.OwnedBy, &q.ColumnType, &q.OwnerSchema, &q.OwnerTable, &q.OwnerColumn,
 		}, func() error {
 			if q.Readable {
 				k.seqOIDs = append(k.seqOIDs, oid)
@@ -337,10 +340,22 @@ func (k *collector) bloat(ctx context.Context, tx pgx.Tx) error {
 // the columns the installed extension version has: total_exec_time and
 // mean_exec_time (1.8+) or total_time and mean_time (before). A column the
 // view lacks reads as 0 and is listed in missing.
+//
+// Only top-level rows are read where the view says (toplevel, 1.9+, with
+// pg_stat_statements.track = all): a nested statement's time and blocks
+// are already counted in the top-level statement that ran it (the
+// executor's time and the backend's buffer counters include what the
+// function called did), and counting both would count them twice. The
+// audit's own statements (marked, see auditMarker) are left out. The rows
+// are not sorted here (a sort of the texts would spill to disk on a large
+// pg_stat_statements): mergeStatements folds and orders them. When the
+// probe found pg_stat_statements_info readable, its stats_reset and dealloc
+// come with every row.
 func statementsSQL(info *PGSSInfo, dbOID int64) (sql string, missing []string) {
+	has := func(n string) bool { return slices.Contains(info.Columns, n) }
 	col := func(names ...string) string {
 		for _, n := range names {
-			if slices.Contains(info.Columns, n) {
+			if has(n) {
 				if n == "query" {
 					return "coalesce(s.query, '')"
 				}
@@ -363,12 +378,24 @@ func statementsSQL(info *PGSSInfo, dbOID int64) (sql string, missing []string) {
 			cols[i] = c + "::int8"
 		}
 	}
-	where := "true"
-	if slices.Contains(info.Columns, "dbid") {
-		where = fmt.Sprintf("s.dbid = %d", dbOID)
+	from := pgx.Identifier{info.Schema, "pg_stat_statements"}.Sanitize() + " s"
+	if info.infoReadable {
+		cols = append(cols, "i.stats_reset", "i.dealloc")
+		from += " LEFT JOIN " + pgx.Identifier{info.Schema, "pg_stat_statements_info"}.Sanitize() + " i ON true"
+	} else {
+		cols = append(cols, "NULL::timestamptz", "NULL::int8")
 	}
-	view := pgx.Identifier{info.Schema, "pg_stat_statements"}.Sanitize()
-	return "SELECT " + strings.Join(cols, ", ") + " FROM " + view + " s WHERE " + where + " ORDER BY 4 DESC, 1", missing
+	where := []string{"true"}
+	if has("dbid") {
+		where[0] = fmt.Sprintf("s.dbid = %d", dbOID)
+	}
+	if has("toplevel") {
+		where = append(where, "s.toplevel")
+	}
+	if has("query") {
+		where = append(where, "coalesce(s.query, '') !~ '"+auditMarkerRegex+"'")
+	}
+	return "SELECT " + strings.Join(cols, ", ") + " FROM " + from + " WHERE " + strings.Join(where, " AND "), missing
 }
 
 // statements reads the statements section and completes the probe's
@@ -389,16 +416,25 @@ func (k *collector) statements(ctx context.Context, tx pgx.Tx) error {
 	var stmts []StatementStats
 	var hidden int64
 	failed, fatal := collectAttempt(ctx, tx, func() error {
-		stmts, hidden = nil, 0
+		stmts, hidden, info.StatsReset, info.Dealloc = nil, 0, time.Time{}, 0
 		rows, err := tx.Query(ctx, sql)
 		if err != nil {
 			return err
 		}
 		var st StatementStats
+		var reset *time.Time
+		var dealloc *int64
 		_, err = pgx.ForEachRow(rows, []any{&st.QueryID, &st.Query, &st.Calls, &st.TotalExecTimeMs, &st.MeanExecTimeMs,
-			&st.Rows, &st.SharedBlksHit, &st.SharedBlksRead, &st.TempBlksWritten, &st.TempBlksRead}, func() error {
-			if st.Query == "<insufficient privilege>" {
+			&st.Rows, &st.SharedBlksHit, &st.SharedBlksRead, &st.TempBlksWritten, &st.TempBlksRead, &reset, &dealloc}, func() error {
+			if st.Query == hiddenQueryText {
 				hidden++
+				st.QueryID = 0 // hidden rows stay one per role: see mergeStatements
+			}
+			if reset != nil {
+				info.StatsReset = reset.UTC()
+			}
+			if dealloc != nil {
+				info.Dealloc = *dealloc
 			}
 			stmts = append(stmts, st)
 			return nil
@@ -415,11 +451,11 @@ func (k *collector) statements(ctx context.Context, tx pgx.Tx) error {
 	}
 	info.Readable = true
 	info.QueryTextVisible = hidden == 0
-	k.s.Statements = stmts
+	k.s.Statements = mergeStatements(stmts)
 	var notes []string
 	if hidden > 0 {
-		notes = append(notes, fmt.Sprintf("%d of %s show no query text or queryid to %s "+
-			"(other roles' statements need pg_read_all_stats)", hidden, nOf(int64(len(stmts)), "statement", "statements"), k.who()))
+		notes = append(notes, fmt.Sprintf("%d of %s show no query text or queryid to %s, and are kept one per role "+
+			"(other roles' statements need pg_read_all_stats)", hidden, nOf(int64(len(k.s.Statements)), "statement", "statements"), k.who()))
 	}
 	if len(missing) > 0 {
 		notes = append(notes, fmt.Sprintf("pg_stat_statements %s has no %s column: read as 0", info.Version, strings.Join(missing, ", ")))

@@ -18,8 +18,9 @@ import (
 // between the snapshots (or the server restarted) the whole delta is
 // refused; a table, index or statement whose counters went down, or that
 // is missing from either side, is left out of the delta and named in the
-// notes; when pg_stat_statements evicted entries between the snapshots,
-// the statements section is dropped, since its totals no longer add up.
+// notes, but for a statement new in b, kept whole (see deltaStatements); when pg_stat_statements was reset or evicted entries between the
+// snapshots, the statements section is dropped, since its totals no longer
+// add up (see deltaStatements).
 func Delta(a, b *Snapshot) (*Snapshot, []string, error) {
 	switch {
 	case a == nil || b == nil:
@@ -86,37 +87,93 @@ func Delta(a, b *Snapshot) (*Snapshot, []string, error) {
 		d.Indexes = append(d.Indexes, x)
 	}
 
-	d.Statements = nil
+	d.Statements, notes = deltaStatements(a, b, &d, notes)
+	return &d, notes, nil
+}
+
+// deltaStatements subtracts a's statements from b's, one per queryid (see
+// mergeStatements), and sets d's pg_stat_statements window to the
+// interval. The section is dropped when pg_stat_statements was reset
+// (pg_stat_statements_info.stats_reset changed), when it evicted entries
+// (dealloc grew, or an entry of a is gone from b): an entry evicted and
+// created again restarts from zero, and subtracting its counters would give
+// wrong figures that may well be positive. A statement new since a is
+// kept whole: all of its counters are the interval's. A statement whose
+// counters went down anyway is left out with a note; rows hidden from the
+// role (queryid 0) cannot be matched and are left out.
+func deltaStatements(a, b, d *Snapshot, notes []string) ([]StatementStats, []string) {
+	pa, pb := pgssOf(a), pgssOf(b)
+	if pb != nil {
+		srv, p := *d.Server, *pb
+		p.StatsReset, p.Dealloc = a.CapturedAt, 0
+		if pa != nil {
+			p.Dealloc = max(pb.Dealloc-pa.Dealloc, 0)
+		}
+		srv.PGSS = &p
+		d.Server = &srv
+	}
+	var dropped string
 	evicted := 0
 	for _, st := range a.Statements {
 		if !slices.ContainsFunc(b.Statements, func(x StatementStats) bool { return x.QueryID == st.QueryID }) {
 			evicted++
 		}
 	}
-	if evicted > 0 {
-		notes = append(notes, "pg_stat_statements dropped "+md.Plural(evicted, "entry", "entries")+" between the snapshots (eviction or reset): per-query figures are left out of the delta")
-		d.Sections = append(slices.Clone(d.Sections), Section{Name: "statements", Status: "skipped", Reason: "pg_stat_statements evicted entries during the interval"})
-	} else {
-		for _, st := range b.Statements {
-			i := slices.IndexFunc(a.Statements, func(x StatementStats) bool { return x.QueryID == st.QueryID })
-			if i < 0 || st.QueryID == 0 {
-				continue // new during the interval, or not attributable
-			}
-			c, ok := subCounters(a.Statements[i].counters(), st.counters())
-			if !ok {
-				notes = append(notes, fmt.Sprintf("statement %d: counters went down: left out of the delta", st.QueryID))
-				continue
-			}
-			st.Calls, st.Rows, st.SharedBlksHit, st.SharedBlksRead, st.TempBlksWritten = c[0], c[1], c[2], c[3], c[4]
-			st.TempBlksRead -= a.Statements[i].TempBlksRead
-			st.TotalExecTimeMs -= a.Statements[i].TotalExecTimeMs
-			if st.Calls > 0 {
-				st.MeanExecTimeMs = st.TotalExecTimeMs / float64(st.Calls)
-			}
-			d.Statements = append(d.Statements, st)
-		}
+	switch {
+	case pa != nil && pb != nil && !pa.StatsReset.IsZero() && !pb.StatsReset.IsZero() && !pa.StatsReset.Equal(pb.StatsReset):
+		dropped = fmt.Sprintf("pg_stat_statements was reset between the snapshots (stats_reset %s, then %s)", rfc3339(pa.StatsReset), rfc3339(pb.StatsReset))
+	case pa != nil && pb != nil && !pa.StatsReset.IsZero() && pb.Dealloc > pa.Dealloc:
+		dropped = fmt.Sprintf("pg_stat_statements evicted entries %s between the snapshots (dealloc %d, then %d)",
+			md.Plural(int(pb.Dealloc-pa.Dealloc), "time", "times"), pa.Dealloc, pb.Dealloc)
+	case evicted > 0:
+		dropped = "pg_stat_statements dropped " + md.Plural(evicted, "entry", "entries") + " between the snapshots (eviction or reset)"
 	}
-	return &d, notes, nil
+	if dropped != "" {
+		notes = append(notes, dropped+": per-query figures are left out of the delta")
+		sec := Section{Name: SectionStatements, Status: SectionSkipped, Reason: dropped}
+		d.Sections = slices.Clone(d.Sections)
+		if i := slices.IndexFunc(d.Sections, func(x Section) bool { return x.Name == SectionStatements }); i >= 0 {
+			d.Sections[i] = sec
+		} else {
+			d.Sections = append(d.Sections, sec)
+		}
+		return nil, notes
+	}
+	var out []StatementStats
+	for _, st := range b.Statements {
+		if st.QueryID == 0 {
+			continue // not attributable
+		}
+		i := slices.IndexFunc(a.Statements, func(x StatementStats) bool { return x.QueryID == st.QueryID })
+		if i < 0 {
+			// New since a, and nothing evicted or reset: all of its
+			// counters are the interval's.
+			out = append(out, st)
+			continue
+		}
+		c, ok := subCounters(a.Statements[i].counters(), st.counters())
+		if !ok || st.TempBlksRead < a.Statements[i].TempBlksRead || st.TotalExecTimeMs < a.Statements[i].TotalExecTimeMs {
+			notes = append(notes, fmt.Sprintf("statement %d: counters went down: left out of the delta", st.QueryID))
+			continue
+		}
+		st.Calls, st.Rows, st.SharedBlksHit, st.SharedBlksRead, st.TempBlksWritten = c[0], c[1], c[2], c[3], c[4]
+		st.TempBlksRead -= a.Statements[i].TempBlksRead
+		st.TotalExecTimeMs -= a.Statements[i].TotalExecTimeMs
+		st.MeanExecTimeMs = 0
+		if st.Calls > 0 {
+			st.MeanExecTimeMs = st.TotalExecTimeMs / float64(st.Calls)
+		}
+		out = append(out, st)
+	}
+	return out, notes
+}
+
+// pgssOf is what a snapshot recorded of pg_stat_statements, or nil.
+func pgssOf(s *Snapshot) *PGSSInfo {
+	if s.Server == nil {
+		return nil
+	}
+	return s.Server.PGSS
 }
 
 // cumulative lists the table's counters that only grow between resets

@@ -24,7 +24,9 @@ func indexItem(s *Snapshot) workflow.Item {
 	var idle, invalid []IndexStats
 	rows := make([][]string, 0, len(indexes))
 	for _, x := range indexes {
-		total += x.SizeBytes
+		if !x.Partitioned { // its size is its partitions' indexes', listed too
+			total += x.SizeBytes
+		}
 		var notes []string
 		if x.IdxScan == 0 {
 			idle = append(idle, x)

@@ -91,7 +91,7 @@ func TestItemsSample(t *testing.T) {
 		"| Referencing table seq scans | 51,904 scans |",
 	)
 	contains(t, byID["temp-writes:queryid 4823049173802211845"],
-		"| Share of temp written | 96.1 % |",
+		"| Share of pg_stat_statements temp blocks | 96.9 % |",
 		"| work_mem | 4.0 MiB |",
 		"SET LOCAL work_mem = '8MB';",
 	)

@@ -46,7 +46,7 @@ func seqScanItem(s *Snapshot) workflow.Item {
 		share, _ := ratio(top.SeqTupRead, total)
 		badge = fmt.Sprintf("%s %s", top.Name, percent(share))
 	}
-	b.WriteString("\nThe seq-scan-pressure findings name the tables above its thresholds, with the statements that name them.\n")
+	b.WriteString("\nThe seq-scan-pressure findings name the tables above its thresholds, with the statements that read them.\n")
 	return workflow.Item{ID: SeqScansID, Title: "Sequential scans", Badge: badge, Detail: b.String()}
 }
 

@@ -1,9 +1,9 @@
 package audit
 
 import (
+	"fmt"
 	"slices"
 	"strings"
-	"unicode/utf8"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
@@ -216,16 +216,68 @@ func concurrently(def string) string {
 	return def + ";"
 }
 
-// indexName makes the name PostgreSQL would give an index on table's cols
-// (table_col1_col2_idx), cut to the 63 bytes of an identifier.
-func indexName(table string, cols []string) string {
-	name := table + "_" + strings.Join(cols, "_")
-	const limit = 63 - len("_idx")
-	if len(name) > limit {
-		name = name[:limit]
-		for !utf8.ValidString(name) { // do not end inside a multi-byte rune
-			name = name[:len(name)-1]
-		}
+// attached reports whether x is a partition's index attached to a
+// partitioned index: it cannot be dropped or rebuilt alone, so the checks
+// report on its parent instead.
+func attached(x IndexStats) bool { return x.ParentIndex != "" }
+
+// dropIndex returns the statement that drops index x, its undo and the
+// caveats they need. An index of a table is dropped and rebuilt
+// CONCURRENTLY; a partitioned index cannot be either, so it gets a plain DROP
+// INDEX and a CREATE INDEX on the partitioned table, with what they lock and
+// how to rebuild it without blocking writes instead.
+func dropIndex(x IndexStats) (drop, undo string, caveats []string) {
+	if !x.Partitioned {
+		return fmt.Sprintf("DROP INDEX CONCURRENTLY %s;", quoted(x.Schema, x.Name)), concurrently(x.Definition), nil
 	}
-	return name + "_idx"
+	drop = fmt.Sprintf("DROP INDEX %s;", quoted(x.Schema, x.Name))
+	undo = onWholeTable(x.Definition)
+	caveats = []string{
+		fmt.Sprintf("%s is a partitioned index: PostgreSQL cannot drop one CONCURRENTLY, and there is no online way to drop it. "+
+			"DROP INDEX takes an ACCESS EXCLUSIVE lock on %s and on every partition until it commits, and drops the partitions' "+
+			"indexes attached to it: run it with a short lock_timeout when a brief stop of reads and writes is acceptable.",
+			x.Name, x.QualifiedTable()),
+		fmt.Sprintf("The undo's CREATE INDEX on the partitioned table blocks writes to each partition while it builds that "+
+			"partition's index (CREATE INDEX CONCURRENTLY cannot run on a partitioned table). To rebuild it online instead: "+
+			"CREATE INDEX %s ON ONLY %s (...), then for each partition CREATE INDEX CONCURRENTLY on the partition and "+
+			"ALTER INDEX %s ATTACH PARTITION with that index; the parent becomes valid once every partition has one attached.",
+			quoted("", x.Name), quoted(x.Schema, x.Table), quoted(x.Schema, x.Name)),
+	}
+	return drop, undo, caveats
+}
+
+// onWholeTable turns a partitioned index's definition (pg_get_indexdef
+// writes ON ONLY) into the statement that builds it on the partitioned table
+// and all its partitions, ending in a semicolon; "" when there is no
+// definition.
+func onWholeTable(def string) string {
+	out, ok := rewriteIndexDef(def, func(is *pg_query.IndexStmt) { is.Relation.Inh = true })
+	if !ok {
+		// Not parsed: the definition as it is, which at least names the
+		// index and its keys.
+		out = strings.TrimRight(strings.TrimSpace(def), ";")
+	}
+	if out == "" {
+		return ""
+	}
+	return out + ";"
+}
+
+// rewriteIndexDef parses def, one CREATE INDEX statement, applies edit to
+// it and writes it back as SQL; false when def does not parse as one.
+func rewriteIndexDef(def string, edit func(*pg_query.IndexStmt)) (string, bool) {
+	tree, err := pg_query.Parse(def)
+	if err != nil || len(tree.Stmts) != 1 {
+		return "", false
+	}
+	is := tree.Stmts[0].GetStmt().GetIndexStmt()
+	if is == nil || is.Relation == nil {
+		return "", false
+	}
+	edit(is)
+	out, err := pg_query.Deparse(tree)
+	if err != nil {
+		return "", false
+	}
+	return out, true
 }

@@ -96,6 +96,15 @@ type PGSSInfo struct {
 	// <insufficient privilege>.
 	Readable         bool `json:"readable"`
 	QueryTextVisible bool `json:"query_text_visible"`
+	// StatsReset is pg_stat_statements_info.stats_reset (1.9+): when the
+	// statement counters started, which need not be when the database's
+	// did; zero when not known. Dealloc is pg_stat_statements_info.dealloc,
+	// how many times entries were evicted to make room since then.
+	StatsReset time.Time `json:"stats_reset,omitzero"`
+	Dealloc    int64     `json:"dealloc,omitempty"`
+	// infoReadable says the probe found pg_stat_statements_info and the
+	// role may read it.
+	infoReadable bool
 }
 
 // Section records how one part of a collection went.
@@ -118,6 +127,13 @@ type ForeignKeyStats struct {
 	// Inherited is set for the clone of a partitioned table's key on a
 	// partition (conparentid <> 0).
 	Inherited bool `json:"inherited,omitempty"`
+	// Partitioned is set when the referencing table is a partitioned
+	// table (relkind 'p'): its indexes cannot be built CONCURRENTLY.
+	Partitioned bool `json:"partitioned,omitempty"`
+	// NotEnforced is set for a NOT ENFORCED key (PostgreSQL 18 and
+	// later, pg_constraint.conenforced false): no check probes the
+	// referencing table.
+	NotEnforced bool `json:"not_enforced,omitempty"`
 }
 
 // SequenceStats is a sequence (pg_sequences) with the column it feeds.
@@ -137,9 +153,16 @@ type SequenceStats struct {
 	Increment  int64 `json:"increment"`
 	Cycle      bool  `json:"cycle,omitempty"`
 	// OwnedBy is the table.column the sequence feeds (serial, identity or
-	// OWNED BY); ColumnType is that column's type.
+	// OWNED BY), its parts joined with unquoted dots for display;
+	// ColumnType is that column's type.
 	OwnedBy    string `json:"owned_by,omitempty"`
 	ColumnType string `json:"column_type,omitempty"`
+	// OwnerSchema, OwnerTable and OwnerColumn are the parts of OwnedBy,
+	// each a plain name (a name may itself contain a dot). Snapshots
+	// written before they existed have OwnedBy alone.
+	OwnerSchema string `json:"owner_schema,omitempty"`
+	OwnerTable  string `json:"owner_table,omitempty"`
+	OwnerColumn string `json:"owner_column,omitempty"`
 }
 
 // BloatEstimate is a statistical estimate of wasted space in a table or a
@@ -210,6 +233,13 @@ type TableStats struct {
 	MXIDAge int64 `json:"mxid_age,omitempty"`
 	// ReplicaIdentityIndex names the index used as replica identity.
 	ReplicaIdentityIndex string `json:"replica_identity_index,omitempty"`
+	// Partitioned is set for a partitioned table (relkind 'p'): it holds
+	// no rows itself, its partitions do.
+	Partitioned bool `json:"partitioned,omitempty"`
+	// PartitionOf is the schema-qualified name of the partitioned table
+	// this table is a partition of (pg_inherits, relispartition); empty
+	// for a table that is not a partition.
+	PartitionOf string `json:"partition_of,omitempty"`
 }
 
 // IndexStats is a row of pg_stat_user_indexes joined with pg_index
@@ -255,10 +285,39 @@ type IndexStats struct {
 	// LastIdxScan is last_idx_scan (PostgreSQL 16 and later); zero when
 	// never or not known.
 	LastIdxScan time.Time `json:"last_idx_scan,omitzero"`
+	// ConstraintType is the kind of constraint the index backs: "primary",
+	// "unique" or "exclusion" (pg_constraint.contype p, u, x); empty when
+	// it backs none or it is not known.
+	ConstraintType string `json:"constraint_type,omitempty"`
+	// Deferrable is set when the index's uniqueness is checked at the end
+	// of the statement or transaction rather than at once (a DEFERRABLE
+	// constraint: pg_index.indimmediate false). Such an index cannot be a
+	// replica identity, back a foreign key or arbitrate ON CONFLICT.
+	Deferrable bool `json:"deferrable,omitempty"`
+	// ReferencedBy lists the foreign keys that depend on the index
+	// (pg_constraint.conindid; the ones defined on the table itself, not
+	// their clones on partitions), each as schema.table.constraint: the
+	// index cannot be dropped while they exist.
+	ReferencedBy []string `json:"referenced_by,omitempty"`
+	// Partitioned is set for an index of a partitioned table (relkind
+	// 'I'): it has no storage of its own, so a live collection gives it
+	// the sums of idx_scan, idx_tup_read and size_bytes (and the latest
+	// last_idx_scan) of the partitions' indexes attached to it, at every
+	// level of sub-partitioning.
+	Partitioned bool `json:"partitioned,omitempty"`
+	// ParentIndex is the schema-qualified name of the partitioned index
+	// this index is attached to (pg_inherits); empty when it is attached
+	// to none. An attached index cannot be dropped alone: the checks
+	// report on its parent instead.
+	ParentIndex string `json:"parent_index,omitempty"`
 }
 
-// StatementStats is a row of pg_stat_statements. QueryID is a hash and may be
-// negative; zero means it was not visible to the collecting role.
+// StatementStats is a statement of pg_stat_statements: its top-level rows
+// (toplevel, pgss 1.9+) for one queryid in the database, summed over the
+// roles that ran it, MeanExecTimeMs being TotalExecTimeMs / Calls and Query
+// the text of the row with the most calls. QueryID is a hash and may be
+// negative; zero means it was not visible to the collecting role, and such
+// a row is one role's, as pg_stat_statements gave it.
 type StatementStats struct {
 	QueryID         int64   `json:"queryid"`
 	Query           string  `json:"query"`
@@ -323,11 +382,15 @@ func (s *Snapshot) CacheHitRatio() (float64, bool) {
 // checks it: captured_at, server_version, the database name, every table's
 // and index's names and every index's valid flag are required; counters,
 // sizes, ages and times must not be negative; captured_at may not be before
-// stats_reset or postmaster_start; table and index names are unique. The
+// stats_reset or postmaster_start; table and index names are unique; an
+// index's constraint_type is primary, unique or exclusion, and its
+// parent_index names another index of the snapshot. The
 // sections of a live collection are checked too: foreign keys need their
 // names, columns and referenced table; sequences their names, an integer
-// data type, a minimum below the maximum, a non-zero increment and a
-// last_value inside that range; bloat estimates a kind of table or index, their
+// data type, a minimum below the maximum, a non-zero increment, a
+// last_value inside that range and the owner_schema, owner_table and
+// owner_column of the column they feed all or none (owned_by, when given
+// with them, their join); bloat estimates a kind of table or index, their
 // names and no more extra bytes than real ones; sections a name and a status
 // of collected, partial or skipped (with a reason unless collected). Every
 // error is a *jsonpos.Error naming name:line:col and the cause.
@@ -400,6 +463,12 @@ func (s *Snapshot) check(doc *jsonpos.Doc) error {
 			return err
 		}
 	}
+	if err := s.checkIndexLinks(doc); err != nil {
+		return err
+	}
+	if err := s.checkPGSS(doc); err != nil {
+		return err
+	}
 	for i, st := range s.Statements {
 		at := []any{"statements", i}
 		if err := nonNegative(doc, at, fmt.Sprintf("statement %d", st.QueryID), append(st.counters(), counter{"temp_blks_read", st.TempBlksRead})); err != nil {
@@ -414,6 +483,28 @@ func (s *Snapshot) check(doc *jsonpos.Doc) error {
 		}
 	}
 	return s.checkLive(doc)
+}
+
+// checkIndexLinks requires a known constraint_type and a parent_index that
+// names another index of the snapshot.
+func (s *Snapshot) checkIndexLinks(doc *jsonpos.Doc) error {
+	names := make(map[string]bool, len(s.Indexes))
+	for _, x := range s.Indexes {
+		names[x.Qualified()] = true
+	}
+	for i, x := range s.Indexes {
+		at := []any{"indexes", i}
+		switch {
+		case x.ConstraintType != "" && !slices.Contains([]string{"primary", "unique", "exclusion"}, x.ConstraintType):
+			return doc.Locate(fmt.Errorf("index %s: constraint_type %q is not primary, unique or exclusion", x.Qualified(), x.ConstraintType),
+				append(at, "constraint_type")...)
+		case x.ParentIndex == "":
+		case x.ParentIndex == x.Qualified() || !names[x.ParentIndex]:
+			return doc.Locate(fmt.Errorf("index %s: parent_index %q is not another index of the snapshot", x.Qualified(), x.ParentIndex),
+				append(at, "parent_index")...)
+		}
+	}
+	return nil
 }
 
 // checkLive applies ParseSnapshot's rules to the sections only a live
@@ -454,6 +545,9 @@ func (s *Snapshot) checkLive(doc *jsonpos.Doc) error {
 		case q.LastValue != nil && (*q.LastValue < q.MinValue || *q.LastValue > q.MaxValue):
 			return doc.Locate(fmt.Errorf("%s: last_value %d is outside min_value %d .. max_value %d", what, *q.LastValue, q.MinValue, q.MaxValue),
 				append(at, "last_value")...)
+		}
+		if err := q.checkOwner(doc, at, what); err != nil {
+			return err
 		}
 		if err := unique(doc, seen, what, at); err != nil {
 			return err
@@ -502,6 +596,23 @@ func (s *Snapshot) checkLive(doc *jsonpos.Doc) error {
 		if err := unique(doc, seen, what, at); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// checkOwner requires the owner_* parts of a sequence all or none, and
+// owned_by, when given with them, to be their join.
+func (q SequenceStats) checkOwner(doc *jsonpos.Doc, at []any, what string) error {
+	parts := []string{q.OwnerSchema, q.OwnerTable, q.OwnerColumn}
+	if allEmpty(parts) {
+		return nil
+	}
+	if err := named(doc, at, what, "owner_schema", q.OwnerSchema, "owner_table", q.OwnerTable, "owner_column", q.OwnerColumn); err != nil {
+		return err
+	}
+	if joined := strings.Join(parts, "."); q.OwnedBy != "" && q.OwnedBy != joined {
+		return doc.Locate(fmt.Errorf("%s: owned_by %q is not owner_schema.owner_table.owner_column (%q)", what, q.OwnedBy, joined),
+			append(at, "owned_by")...)
 	}
 	return nil
 }

@@ -1,0 +1,209 @@
+package audit
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/pgrollout/pgrollout/internal/pgtest"
+)
+
+// partitionsSQL builds what the index checks got wrong on partitioned
+// tables, foreign keys, deferrable and exclusion constraints.
+const partitionsSQL = `
+CREATE SCHEMA app;
+SET search_path = app;
+CREATE TABLE ev (id bigint, kind text, at date NOT NULL) PARTITION BY RANGE (at);
+CREATE TABLE ev_2024 PARTITION OF ev FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+CREATE TABLE ev_2025 PARTITION OF ev FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+INSERT INTO ev SELECT g, 'k' || (g % 50), date '2024-01-01' + (g % 730) FROM generate_series(1, 20000) g;
+CREATE INDEX ev_kind_a ON ev (kind);
+CREATE INDEX ev_kind_b ON ev (kind);
+CREATE INDEX ev_at ON ev (at);
+CREATE INDEX ev_at_kind ON ev (at, kind);
+CREATE TABLE pbig (id bigint, tag text) PARTITION BY HASH (id);
+CREATE TABLE pbig_1 PARTITION OF pbig FOR VALUES WITH (MODULUS 2, REMAINDER 0);
+CREATE TABLE pbig_2 PARTITION OF pbig FOR VALUES WITH (MODULUS 2, REMAINDER 1);
+INSERT INTO pbig SELECT g, md5(g::text) FROM generate_series(1, 60000) g;
+CREATE INDEX pbig_tag ON pbig (tag);
+CREATE TABLE ref (id int NOT NULL);
+CREATE UNIQUE INDEX z_ref_id ON ref (id);
+CREATE UNIQUE INDEX a_ref_id ON ref (id);
+CREATE TABLE rc (id int PRIMARY KEY, ref_id int REFERENCES ref (id));
+CREATE TABLE ref2 (id int NOT NULL, CONSTRAINT ref2_z UNIQUE (id));
+CREATE TABLE rc2 (id int PRIMARY KEY, ref_id int REFERENCES ref2 (id));
+ALTER TABLE ref2 ADD CONSTRAINT ref2_a UNIQUE (id);
+CREATE TABLE ri2 (id int NOT NULL, CONSTRAINT ri2_def UNIQUE (id) DEFERRABLE);
+CREATE UNIQUE INDEX ri2_id ON ri2 (id);
+ALTER TABLE ri2 REPLICA IDENTITY USING INDEX ri2_id;
+CREATE TABLE excl (id int NOT NULL);
+ALTER TABLE excl ADD CONSTRAINT excl_id EXCLUDE USING btree (id WITH =);
+CREATE UNIQUE INDEX excl_uniq ON excl (id);
+ALTER TABLE excl REPLICA IDENTITY USING INDEX excl_uniq;
+CREATE TABLE events (id bigint, payload text, at date NOT NULL) PARTITION BY RANGE (at);
+CREATE TABLE events_a PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+CREATE TABLE events_b PARTITION OF events FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+INSERT INTO events SELECT g, 'p' || g, date '2024-01-01' + (g % 730) FROM generate_series(1, 20000) g;
+CREATE INDEX events_only_parent ON ONLY events (payload);
+ANALYZE;
+`
+
+// TestPartitionsAndConstraintsLive collects partitioned tables and
+// indexes, the foreign keys that depend on an index, deferrable and exclusion
+// constraints; the index checks report on what can be dropped, with
+// remediations and undos that run (executed here on the scratch database).
+func TestPartitionsAndConstraintsLive(t *testing.T) {
+	db := pgtest.NewDB(t)
+	admin := db.Connect(t)
+	ctx := context.Background()
+	if _, err := admin.Exec(ctx, partitionsSQL); err != nil {
+		t.Fatalf("seed: %v", err)
+	}
+	s, _ := collectAs(t, db.DSN)
+
+	t.Run("collected", func(t *testing.T) {
+		if ev, part := liveTable(t, s, "ev"), liveTable(t, s, "ev_2024"); !ev.Partitioned || ev.PartitionOf != "" ||
+			part.Partitioned || part.PartitionOf != "app.ev" {
+			t.Errorf("ev %+v, ev_2024 %+v", ev, part)
+		}
+		parent := liveIndex(t, s, "pbig_tag")
+		var sum int64
+		for _, x := range s.Indexes {
+			if x.ParentIndex == "app.pbig_tag" {
+				sum += x.SizeBytes
+			}
+		}
+		if !parent.Partitioned || parent.ParentIndex != "" || sum < 1<<20 || parent.SizeBytes != sum {
+			t.Errorf("pbig_tag %+v: size %d, want the sum of its partitions' %d", parent, parent.SizeBytes, sum)
+		}
+		if x := liveIndex(t, s, "z_ref_id"); !slices.Equal(x.ReferencedBy, []string{"app.rc.rc_ref_id_fkey"}) {
+			t.Errorf("z_ref_id referenced by %q", x.ReferencedBy)
+		}
+		if x := liveIndex(t, s, "a_ref_id"); len(x.ReferencedBy) != 0 {
+			t.Errorf("a_ref_id referenced by %q", x.ReferencedBy)
+		}
+		if x := liveIndex(t, s, "ri2_def"); !x.Deferrable || x.ConstraintType != "unique" {
+			t.Errorf("ri2_def %+v", x)
+		}
+		if x := liveIndex(t, s, "ri2_id"); x.Deferrable || x.ConstraintType != "" {
+			t.Errorf("ri2_id %+v", x)
+		}
+		if x := liveIndex(t, s, "excl_id"); x.ConstraintType != "exclusion" {
+			t.Errorf("excl_id %+v", x)
+		}
+	})
+
+	// ref2's foreign key uses whichever unique constraint PostgreSQL chose:
+	// the other one is the duplicate.
+	fkUses, other := "ref2_z", "ref2_a"
+	if len(liveIndex(t, s, "ref2_a").ReferencedBy) > 0 {
+		fkUses, other = other, fkUses
+	}
+	r := Analyze(s)
+	want := map[string][]string{
+		CheckDuplicateIndex: {"warning app.a_ref_id", "warning app.ev_kind_b", "info app." + other, "info app.ri2_def"},
+		CheckRedundantIndex: {"warning app.ev_at"},
+		CheckInvalidIndex:   {"warning app.events_only_parent"},
+	}
+	for check, objects := range want {
+		_, got := result(r, check)
+		slices.Sort(got)
+		slices.Sort(objects)
+		if !slices.Equal(got, objects) {
+			t.Errorf("%s: %q, want %q", check, got, objects)
+		}
+	}
+	_, unused := result(r, CheckUnusedIndex)
+	if !slices.Contains(unused, "info app.pbig_tag") || slices.ContainsFunc(unused, func(o string) bool {
+		return strings.Contains(o, "_idx") || strings.Contains(o, fkUses)
+	}) {
+		t.Errorf("unused-index: %q, want app.pbig_tag and no partition's index", unused)
+	}
+
+	// Each remediation runs, and so does its undo; a remediation left as a
+	// comment is run uncommented.
+	runs := []struct {
+		check, object string
+		after, undone string // the index's state after each: "valid", "invalid" or "gone"
+		index         string
+	}{
+		{CheckDuplicateIndex, "app.ev_kind_b", "gone", "valid", "app.ev_kind_b"},
+		{CheckDuplicateIndex, "app.a_ref_id", "gone", "valid", "app.a_ref_id"},
+		{CheckDuplicateIndex, "app." + other, "gone", "", "app." + other},
+		{CheckDuplicateIndex, "app.ri2_def", "gone", "", "app.ri2_def"},
+		{CheckRedundantIndex, "app.ev_at", "gone", "valid", "app.ev_at"},
+		{CheckUnusedIndex, "app.pbig_tag", "gone", "valid", "app.pbig_tag"},
+		{CheckInvalidIndex, "app.events_only_parent", "valid", "invalid", "app.events_only_parent"},
+	}
+	for _, run := range runs {
+		t.Run(run.check+" "+run.object, func(t *testing.T) {
+			f := findingOf(t, r, run.check, run.object)
+			execScript(t, admin, uncomment(f.Remediation, "ALTER TABLE"))
+			if got := indexState(t, admin, run.index); got != run.after {
+				t.Fatalf("after the remediation %s is %s, want %s:\n%s", run.index, got, run.after, f.Remediation)
+			}
+			if run.undone == "" {
+				return
+			}
+			execScript(t, admin, f.Undo)
+			if got := indexState(t, admin, run.index); got != run.undone {
+				t.Errorf("after the undo %s is %s, want %s:\n%s", run.index, got, run.undone, f.Undo)
+			}
+		})
+	}
+}
+
+// uncomment turns the commented-out statements starting with prefix into
+// statements.
+func uncomment(sql, prefix string) string {
+	lines := strings.Split(sql, "\n")
+	for i, l := range lines {
+		if rest, ok := strings.CutPrefix(l, "-- "); ok && strings.HasPrefix(rest, prefix) {
+			lines[i] = rest
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// execScript runs the statements of sql one at a time (CREATE INDEX
+// CONCURRENTLY cannot run in the implicit transaction of a multi-statement
+// query), skipping comment lines.
+func execScript(t *testing.T, conn *pgx.Conn, sql string) {
+	t.Helper()
+	var stmt strings.Builder
+	for _, l := range strings.Split(sql, "\n") {
+		if strings.HasPrefix(strings.TrimSpace(l), "--") {
+			continue
+		}
+		stmt.WriteString(l + "\n")
+		if strings.HasSuffix(strings.TrimSpace(l), ";") {
+			if _, err := conn.Exec(context.Background(), stmt.String()); err != nil {
+				t.Fatalf("%s: %v", stmt.String(), err)
+			}
+			stmt.Reset()
+		}
+	}
+	if strings.TrimSpace(stmt.String()) != "" {
+		t.Fatalf("statement without a semicolon: %s", stmt.String())
+	}
+}
+
+// indexState says whether the index exists, and then whether it is valid.
+func indexState(t *testing.T, conn *pgx.Conn, name string) string {
+	t.Helper()
+	var valid *bool
+	err := conn.QueryRow(context.Background(),
+		"SELECT x.indisvalid FROM pg_index x WHERE x.indexrelid = to_regclass($1)", name).Scan(&valid)
+	switch {
+	case err == pgx.ErrNoRows:
+		return "gone"
+	case err != nil:
+		t.Fatal(err)
+	case *valid:
+		return "valid"
+	}
+	return "invalid"
+}
