@@ -4,12 +4,11 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/pgrollout/pgrollout/workflow"
 	"github.com/pgrollout/pgrollout/workflow/md"
+	"github.com/pgrollout/pgrollout/workflow/schema"
 )
 
 // Thresholds of fk-missing-index: pgx_scripts fk_no_index.sql (= checkup
@@ -311,66 +310,14 @@ func newIndexNamer(s *Snapshot) *indexNamer {
 }
 
 // choose returns the name for an index of schema.table on cols.
-func (n *indexNamer) choose(schema, table string, cols []string) string {
-	key := strings.Join(append([]string{schema, table}, cols...), "\x00")
+func (n *indexNamer) choose(schemaName, table string, cols []string) string {
+	key := strings.Join(append([]string{schemaName, table}, cols...), "\x00")
 	if name, ok := n.chosen[key]; ok {
 		return name
 	}
-	addition := indexNameAddition(cols)
-	label := "idx"
-	for pass := 1; ; pass++ {
-		name := objectName(table, addition, label)
-		if !n.taken[relKey{schema, name}] {
-			n.taken[relKey{schema, name}] = true
-			n.chosen[key] = name
-			return name
-		}
-		label = "idx" + strconv.Itoa(pass)
-	}
+	name := schema.ChooseName(table, cols, "idx", func(name string) bool { return n.taken[relKey{schemaName, name}] })
+	n.taken[relKey{schemaName, name}] = true
+	n.chosen[key] = name
+	return name
 }
 
-// identLimit is PostgreSQL's identifier limit in bytes (NAMEDATALEN - 1).
-const identLimit = 63
-
-// indexNameAddition mirrors ChooseIndexNameAddition: the column names joined
-// by "_", stopping once that is as long as an identifier can be.
-func indexNameAddition(cols []string) string {
-	var b strings.Builder
-	for _, c := range cols {
-		if b.Len() > 0 {
-			b.WriteByte('_')
-		}
-		b.WriteString(clipName(c, identLimit))
-		if b.Len() > identLimit {
-			break
-		}
-	}
-	return b.String()
-}
-
-// objectName mirrors makeObjectName: "name1_name2_label", shortening the
-// longer of name1 and name2 a byte at a time until it fits in 63 bytes,
-// never cutting a character in half.
-func objectName(name1, name2, label string) string {
-	avail := identLimit - len(label) - 2
-	n1, n2 := len(name1), len(name2)
-	for n1+n2 > avail {
-		if n1 > n2 {
-			n1--
-		} else {
-			n2--
-		}
-	}
-	return clipName(name1, n1) + "_" + clipName(name2, n2) + "_" + label
-}
-
-// clipName cuts s to at most n bytes on a character boundary.
-func clipName(s string, n int) string {
-	if n >= len(s) {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
-}

@@ -70,11 +70,18 @@ func nameAddition(cols []string) string {
 // name for an object of table, made unique within the schema by appending a
 // number to the label ("orders_pkey", "orders_pkey1", ...).
 func (m *Model) chooseName(schema, table string, cols []string, label string) string {
+	return ChooseName(table, cols, label, func(name string) bool { return m.nameUsed(schema, name) })
+}
+
+// ChooseName is PostgreSQL's default name for an object of table on cols
+// (ChooseRelationName): "table_cols_label", cut to 63 bytes, then with 1,
+// 2 ... appended to the label until used reports the name free.
+func ChooseName(table string, cols []string, label string, used func(name string) bool) string {
 	addition := nameAddition(cols)
 	modLabel := label
 	for pass := 1; ; pass++ {
 		name := makeObjectName(table, addition, modLabel)
-		if !m.nameUsed(schema, name) {
+		if !used(name) {
 			return name
 		}
 		modLabel = label + strconv.Itoa(pass)
