@@ -320,4 +320,3 @@ func (n *indexNamer) choose(schemaName, table string, cols []string) string {
 	n.chosen[key] = name
 	return name
 }
-
