@@ -67,7 +67,16 @@ func parseStatement(query string) (p parsedStatement) {
 	if err != nil || len(tree.GetStmts()) != 1 {
 		return parsedStatement{}
 	}
-	node := tree.GetStmts()[0].GetStmt()
+	raw := tree.GetStmts()[0]
+	if start := int(raw.GetStmtLocation()); start > 0 && start <= len(text) {
+		// Only the statement itself: ";SELECT 1" is one statement too.
+		end := len(text)
+		if n := int(raw.GetStmtLen()); n > 0 && start+n <= end {
+			end = start + n
+		}
+		text = strings.TrimSpace(text[start:end])
+	}
+	node := raw.GetStmt()
 	if prep := node.GetPrepareStmt(); prep != nil && prep.GetQuery() != nil {
 		inner, err := deparse(tree, prep.GetQuery())
 		if err != nil {
