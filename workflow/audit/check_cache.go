@@ -91,13 +91,30 @@ func checkCacheHitRatio(a *analysis) outcome {
 func cacheAdvice(a *analysis, f *Finding) {
 	f.Why = "A block not found in shared buffers is read from the OS cache or from disk: a miss costs far more than a hit, and " +
 		"a falling ratio is often the first sign that the working set outgrew memory or that a query reads more than it needs."
-	f.Remediation = "-- The statements that read the most blocks from outside shared buffers:\n" +
-		"SELECT queryid, calls, shared_blks_read, shared_blks_hit, left(query, 80) AS query\n" +
-		"FROM pg_stat_statements ORDER BY shared_blks_read DESC LIMIT 10;\n" +
-		"-- Check their plans first (a missing index reads whole tables); raising shared_buffers needs a restart."
+	if pgss := a.s.Server.pgssView(); pgss != "" {
+		f.Remediation = "-- The statements that read the most blocks from outside shared buffers:\n" +
+			"SELECT queryid, calls, shared_blks_read, shared_blks_hit, left(query, 80) AS query\n" +
+			"FROM " + pgss + " ORDER BY shared_blks_read DESC LIMIT 10;\n" +
+			"-- Check their plans first (a missing index reads whole tables); raising shared_buffers needs a restart."
+	} else {
+		f.Remediation = "-- The tables that read the most blocks from outside shared buffers (pg_stat_statements, not installed\n" +
+			"-- in this database, would name the statements):\n" +
+			"SELECT relid::regclass, heap_blks_read, heap_blks_hit, idx_blks_read, idx_blks_hit\n" +
+			"FROM pg_statio_user_tables ORDER BY heap_blks_read + coalesce(idx_blks_read, 0) DESC LIMIT 10;\n" +
+			"-- Check the plans of the queries on them first (a missing index reads whole tables); raising shared_buffers needs a restart."
+	}
 	f.caveat("A cumulative ratio hides recent changes: compare two snapshots for the ratio now.")
 	f.caveat("A block counted as read may have come from the OS page cache, not the disk.")
 	if a.s.Server != nil && !a.s.Server.TrackIOTiming {
 		f.caveat("track_io_timing is off: the time the reads took is not measured.")
 	}
+}
+
+// pgssView is the pg_stat_statements view of the audited database, quoted
+// as needed, or "" when the snapshot does not show it installed there.
+func (s *ServerInfo) pgssView() string {
+	if s == nil || s.PGSS == nil || s.PGSS.Schema == "" {
+		return ""
+	}
+	return quoted(s.PGSS.Schema, "pg_stat_statements")
 }

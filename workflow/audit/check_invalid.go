@@ -114,7 +114,8 @@ func invalidFinding(a *analysis, x IndexStats) Finding {
 // valid when every partition has a valid index attached to it, which is how
 // CREATE INDEX ... ON ONLY (the first step of building an index on a
 // partitioned table without blocking writes) leaves it until the partitions
-// follow.
+// follow. The remediation completes the whole partition tree in one pass
+// (see completion).
 func invalidPartitionedFinding(a *analysis, x IndexStats) Finding {
 	sev := workflow.SeverityWarning
 	if x.Primary || x.Unique || x.Constraint != "" {
@@ -122,36 +123,50 @@ func invalidPartitionedFinding(a *analysis, x IndexStats) Finding {
 	}
 	f := finding(sev, x.Qualified(), a.pointInTime)
 	lacking, invalid, partitions := partitionGaps(a, x)
+	plan := completePartitions(a, x)
 	f.ev("Table", x.QualifiedTable()+" (partitioned)")
 	f.ev("Partitions", count(int64(len(partitions))))
 	f.ev("Partitions without an index attached", orNo(tableNames(lacking)))
 	if len(invalid) > 0 {
 		f.ev("Attached indexes not valid", orNo(indexNames(invalid)))
 	}
+	if len(plan.reused) > 0 {
+		f.ev("Partitions' own indexes with the same definition", indexNames(plan.reused))
+	}
 	f.ev("Unique / primary", yesNo(x.Unique)+" / "+yesNo(x.Primary))
 	f.ev("Backs constraint", orNo(x.Constraint))
 	f.ev("Definition", x.Definition)
 	f.Why = "A partitioned index holds no rows itself: each partition's own index, attached to it, does. It stays not valid " +
 		"until every partition has a valid index attached, as CREATE INDEX ... ON ONLY leaves it (the first step of building " +
-		"an index on a partitioned table without blocking writes) until the partitions follow: a rebuild does not change that."
+		"an index on a partitioned table without blocking writes) until the partitions follow: a rebuild does not change that. " +
+		"A partition that is partitioned in turn needs the same at its own level first."
 	if x.Unique || x.Primary || x.Constraint != "" {
 		f.Why += " While it is not valid, the uniqueness it should guarantee is not enforced on the partitions without an index."
 	}
 	switch {
-	case len(lacking) > 0:
-		f.Message = fmt.Sprintf("%s is a partitioned index that is not valid: %s of %s %s no index attached to it (%s). "+
-			"Build one on each, without blocking writes, and attach it.", x.Qualified(), count(int64(len(lacking))),
-			nOf(int64(len(partitions)), "partition", "partitions"), plural(len(lacking), "has", "have"), tableNames(lacking))
-		f.Remediation = attachSQL(a, x, lacking) + fmt.Sprintf("\n-- or, if no query needs it:\n-- DROP INDEX %s;", quoted(x.Schema, x.Name))
-		f.Undo = reattachUndo(a, x)
-		f.caveat("CREATE INDEX CONCURRENTLY reads each partition in full; ALTER INDEX ... ATTACH PARTITION is quick, and the " +
-			"last one makes the partitioned index valid.")
-	case len(invalid) > 0:
-		f.Message = fmt.Sprintf("%s is a partitioned index that is not valid because %s attached to it %s not valid: fix %s "+
-			"(see %s own finding) and it becomes valid.", x.Qualified(), indexNames(invalid), plural(len(invalid), "is", "are"),
-			plural(len(invalid), "it", "them"), plural(len(invalid), "its", "their"))
+	case len(partitions) > 0 && plan.sql.Len() > 0:
+		f.Message = completionMessage(x, lacking, invalid, partitions, plan)
+		f.Remediation = strings.TrimSuffix(plan.sql.String(), "\n") +
+			fmt.Sprintf("\n-- or, if no query needs it:\n-- DROP INDEX %s;", quoted(x.Schema, x.Name))
+		f.Undo = reattachUndo(a, x, plan.reused)
+		f.caveat("ALTER INDEX ... ATTACH PARTITION is quick, and each level is attached after the one below it, so the last " +
+			"one makes the partitioned index valid.")
+		if plan.builds > 0 {
+			f.caveat("CREATE INDEX CONCURRENTLY reads each partition in full.")
+		}
+		if len(plan.reused) > 0 {
+			f.caveat("%s already %s the definition of %s and %s attached instead of building another: PostgreSQL accepts "+
+				"an index for ATTACH PARTITION only with the same access method, keys, operator classes, collations, "+
+				"expressions, predicate and uniqueness.", indexNames(plan.reused), plural(len(plan.reused), "has", "have"),
+				x.Name, plural(len(plan.reused), "is", "are"))
+		}
+		planCaveats(&f, plan)
+	case len(partitions) > 0 && len(plan.blocked) > 0:
+		f.Message = fmt.Sprintf("%s is a partitioned index that is not valid because %s, attached in its partition tree, %s not valid: fix %s "+
+			"(see %s own finding) and it becomes valid.", x.Qualified(), indexNames(plan.blocked), plural(len(plan.blocked), "is", "are"),
+			plural(len(plan.blocked), "it", "them"), plural(len(plan.blocked), "its", "their"))
 		f.Remediation = fmt.Sprintf("-- Make %s valid first.\n-- or, if no query needs it:\n-- DROP INDEX %s;",
-			indexNames(invalid), quoted(x.Schema, x.Name))
+			indexNames(plan.blocked), quoted(x.Schema, x.Name))
 		f.Undo = "-- Nothing to undo."
 	default:
 		f.Message = fmt.Sprintf("%s is a partitioned index that is not valid: give each partition of %s that lacks one a valid "+
@@ -169,16 +184,45 @@ func invalidPartitionedFinding(a *analysis, x IndexStats) Finding {
 	return f
 }
 
+// completionMessage says what is missing under an incomplete partitioned
+// index and what the remediation does about it.
+func completionMessage(x IndexStats, lacking []TableStats, invalid []IndexStats, partitions []TableStats, plan *completion) string {
+	var gaps []string
+	if len(lacking) > 0 {
+		gaps = append(gaps, fmt.Sprintf("%s of %s %s no index attached to it (%s)", count(int64(len(lacking))),
+			nOf(int64(len(partitions)), "partition", "partitions"), plural(len(lacking), "has", "have"), tableNames(lacking)))
+	}
+	if len(invalid) > 0 {
+		gaps = append(gaps, fmt.Sprintf("%s, attached to it, %s not valid", indexNames(invalid), plural(len(invalid), "is", "are")))
+	}
+	msg := fmt.Sprintf("%s is a partitioned index that is not valid: %s. Build one on each partition that lacks one, "+
+		"without blocking writes and at every level of sub-partitioning, and attach it", x.Qualified(), strings.Join(gaps, ", and "))
+	if len(plan.reused) > 0 {
+		msg += fmt.Sprintf(", or attach the partition's own index with the same definition (%s)", indexNames(plan.reused))
+	}
+	return msg + "."
+}
+
+// planCaveats adds what the completion cannot do itself.
+func planCaveats(f *Finding, plan *completion) {
+	if len(plan.blocked) > 0 {
+		f.caveat("%s, attached at a lower level, %s not valid: rebuild %s (see %s own finding), or the partitioned index "+
+			"stays not valid.", indexNames(plan.blocked), plural(len(plan.blocked), "is", "are"),
+			plural(len(plan.blocked), "it", "them"), plural(len(plan.blocked), "its", "their"))
+	}
+	if len(plan.unknown) > 0 {
+		f.caveat("The snapshot lists no partitions of %s: if %s any, give each an index attached the same way "+
+			"(pg_partition_tree lists them).", strings.Join(plan.unknown, ", "), plural(len(plan.unknown), "it has", "they have"))
+	}
+}
+
 // partitionGaps returns the direct partitions of x's table without an index
 // attached to x, the attached indexes that are not valid, and all the
 // partitions the snapshot knows of.
 func partitionGaps(a *analysis, x IndexStats) (lacking []TableStats, invalid []IndexStats, partitions []TableStats) {
 	kids := partitionIndexes(a, x)
-	for _, t := range a.s.Tables {
-		if t.PartitionOf != x.QualifiedTable() {
-			continue
-		}
-		partitions = append(partitions, t)
+	partitions = partitionsOf(a, x.QualifiedTable())
+	for _, t := range partitions {
 		i := slices.IndexFunc(kids, func(y IndexStats) bool { return y.QualifiedTable() == t.Qualified() })
 		switch {
 		case i < 0:
@@ -190,58 +234,198 @@ func partitionGaps(a *analysis, x IndexStats) (lacking []TableStats, invalid []I
 	return lacking, invalid, partitions
 }
 
-// attachSQL builds, for each partition lacking one, an index with x's keys
-// and attaches it to x. A partition that is partitioned in turn gets its own
-// index ON ONLY, to be completed the same way one level down.
-func attachSQL(a *analysis, x IndexStats, lacking []TableStats) string {
-	sh, _ := shapeOf(x)
-	cols := make([]string, len(sh.keys))
-	for i, k := range sh.keys {
-		cols[i] = cmp.Or(k, "expr")
-	}
-	var b strings.Builder
-	for _, t := range lacking {
-		name := a.indexNames().choose(t.Schema, t.Name, cols)
-		build, ok := rewriteIndexDef(x.Definition, func(is *pg_query.IndexStmt) {
-			is.Idxname = name
-			is.Relation.Schemaname, is.Relation.Relname, is.Relation.Inh = t.Schema, t.Name, !t.Partitioned
-			is.Concurrent = !t.Partitioned
-		})
-		if !ok {
-			build = fmt.Sprintf("-- CREATE INDEX CONCURRENTLY %s ON %s (the keys of %s)", quoted("", name), quoted(t.Schema, t.Name), x.Name)
-		}
-		fmt.Fprintf(&b, "%s;\nALTER INDEX %s ATTACH PARTITION %s;\n", build, quoted(x.Schema, x.Name), quoted(t.Schema, name))
-		if t.Partitioned {
-			fmt.Fprintf(&b, "-- %s is partitioned too: %s stays not valid until each of its partitions has an index attached "+
-				"to it the same way.\n", t.Qualified(), name)
+// partitionsOf returns the direct partitions of a table, as the snapshot
+// lists them.
+func partitionsOf(a *analysis, table string) []TableStats {
+	var out []TableStats
+	for _, t := range a.s.Tables {
+		if t.PartitionOf == table {
+			out = append(out, t)
 		}
 	}
-	return strings.TrimSuffix(b.String(), "\n")
+	return out
 }
 
-// reattachUndo goes back to x as it is: an attached index cannot be detached
-// or dropped alone, so it drops x with every index attached to it, creates x
-// again ON ONLY and builds and attaches again the indexes attached now.
-func reattachUndo(a *analysis, x IndexStats) string {
+// completion is the remediation of a partitioned index that is not valid:
+// the statements that give every partition, at every level of
+// sub-partitioning, a valid index attached to it. A partitioned partition
+// gets an index ON ONLY it, completed the same way before it is attached,
+// so that every ATTACH PARTITION comes after its own partitions' (the last
+// one makes the whole tree valid; PostgreSQL validates each level upwards).
+type completion struct {
+	a *analysis
+	// root is the index being completed; shape and cols are its shape and
+	// key names (for the names of new indexes).
+	root  IndexStats
+	shape shape
+	cols  []string
+	sql   strings.Builder
+	// reused lists the partitions' own indexes attached instead of a new
+	// one being built.
+	reused []IndexStats
+	// blocked lists the attached indexes, not partitioned, that are not
+	// valid: their own finding rebuilds them.
+	blocked []IndexStats
+	// unknown lists the partitioned partitions the snapshot lists no
+	// partitions of.
+	unknown []string
+	// builds counts the indexes built CONCURRENTLY.
+	builds int
+}
+
+// completePartitions plans the completion of x.
+func completePartitions(a *analysis, x IndexStats) *completion {
+	sh, _ := shapeOf(x)
+	c := &completion{a: a, root: x, shape: sh, cols: make([]string, len(sh.keys))}
+	for i, k := range sh.keys {
+		c.cols[i] = cmp.Or(k, "expr")
+	}
+	c.complete(x)
+	return c
+}
+
+// complete writes the statements that give each partition of parent's
+// table a valid index attached to parent. An attached index that is
+// partitioned and not valid is completed in turn; attaching its last
+// partition's index makes it, and then parent, valid.
+func (c *completion) complete(parent IndexStats) {
+	kids := partitionIndexes(c.a, parent)
+	parts := partitionsOf(c.a, parent.QualifiedTable())
+	if len(parts) == 0 && parent.Qualified() != c.root.Qualified() {
+		c.unknown = append(c.unknown, parent.QualifiedTable())
+	}
+	for _, t := range parts {
+		i := slices.IndexFunc(kids, func(y IndexStats) bool { return y.QualifiedTable() == t.Qualified() })
+		switch {
+		case i >= 0 && kids[i].Valid:
+		case i >= 0 && kids[i].Partitioned:
+			c.complete(kids[i])
+		case i >= 0:
+			c.blocked = append(c.blocked, kids[i])
+		default:
+			c.provide(parent, t)
+		}
+	}
+}
+
+// provide gives partition t an index for parent, its own one with the same
+// definition or a new one, complete, and attaches it.
+func (c *completion) provide(parent IndexStats, t TableStats) {
+	y, ok := c.own(t)
+	switch {
+	case ok:
+		c.reused = append(c.reused, y)
+		if y.Partitioned && !y.Valid {
+			c.complete(y)
+		}
+	default:
+		y = c.build(t)
+		if t.Partitioned {
+			c.complete(y)
+		}
+	}
+	fmt.Fprintf(&c.sql, "ALTER INDEX %s ATTACH PARTITION %s;\n", quoted(parent.Schema, parent.Name), quoted(y.Schema, y.Name))
+}
+
+// own finds an index of partition t that ALTER INDEX ... ATTACH PARTITION
+// accepts for the root: not attached to any, valid (or partitioned, to be
+// completed), with the same access method, keys, operator classes,
+// collations, expressions, predicate and uniqueness (PostgreSQL's
+// CompareIndexInfo; the shape comparison is, if anything, stricter).
+func (c *completion) own(t TableStats) (IndexStats, bool) {
+	x := c.root
+	for _, y := range c.a.indexesOn(t.Qualified()) {
+		if y.ParentIndex != "" || y.BeingBuilt || y.Partitioned != t.Partitioned || !y.Valid && !y.Partitioned {
+			continue
+		}
+		if y.Unique != x.Unique || y.Primary != x.Primary || (y.Constraint == "") != (x.Constraint == "") || y.Deferrable != x.Deferrable {
+			continue
+		}
+		if ysh, ok := shapeOf(y); ok && sameKeys(c.shape, ysh) {
+			return y, true
+		}
+	}
+	return IndexStats{}, false
+}
+
+// build writes the statement that builds the root's index on partition t:
+// CONCURRENTLY on a plain partition, ON ONLY a partitioned one (neither
+// CONCURRENTLY nor anything else runs on a partitioned table without
+// blocking writes, and ON ONLY builds nothing).
+func (c *completion) build(t TableStats) IndexStats {
+	name := c.a.indexNames().choose(t.Schema, t.Name, c.cols)
+	stmt, ok := rewriteIndexDef(c.root.Definition, func(is *pg_query.IndexStmt) {
+		is.Idxname = name
+		is.Relation.Schemaname, is.Relation.Relname, is.Relation.Inh = t.Schema, t.Name, !t.Partitioned
+		is.Concurrent = !t.Partitioned
+	})
+	if !ok {
+		stmt = fmt.Sprintf("-- CREATE INDEX CONCURRENTLY %s ON %s (the keys of %s)", quoted("", name), quoted(t.Schema, t.Name), c.root.Name)
+		if t.Partitioned {
+			stmt = fmt.Sprintf("-- CREATE INDEX %s ON ONLY %s (the keys of %s)", quoted("", name), quoted(t.Schema, t.Name), c.root.Name)
+		}
+	}
+	fmt.Fprintf(&c.sql, "%s;\n", stmt)
+	if !t.Partitioned {
+		c.builds++
+	}
+	return IndexStats{Schema: t.Schema, Table: t.Name, Name: name, Partitioned: t.Partitioned}
+}
+
+// reattachUndo goes back to the state before the completion of x: an
+// attached index cannot be detached or dropped alone, so it drops x, which
+// drops every index attached to it at every level (the ones the remediation
+// built, and the partitions' own ones it attached), then creates x again ON
+// ONLY with the indexes attached to it now, and the reused indexes again,
+// not attached.
+func reattachUndo(a *analysis, x IndexStats, reused []IndexStats) string {
 	if x.Constraint != "" {
 		return fmt.Sprintf("-- An index attached to %s cannot be detached or dropped alone, and %s backs constraint %s: "+
 			"going back means dropping and adding that constraint again.", x.Name, x.Name, x.Constraint)
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "-- An index attached to a partitioned index cannot be detached or dropped alone: drop %s with every index "+
-		"attached to it and create it again as it is now.\nDROP INDEX %s;\n%s;", x.Name, quoted(x.Schema, x.Name),
-		strings.TrimRight(strings.TrimSpace(x.Definition), ";"))
-	for _, y := range partitionIndexes(a, x) {
-		if y.Partitioned {
-			fmt.Fprintf(&b, "\n-- %s is partitioned: rebuild its own attached indexes the same way before attaching it.", y.Qualified())
-		}
-		build := concurrently(y.Definition)
-		if y.Partitioned {
-			build = strings.TrimRight(strings.TrimSpace(y.Definition), ";") + ";"
-		}
-		fmt.Fprintf(&b, "\n%s\nALTER INDEX %s ATTACH PARTITION %s;", build, quoted(x.Schema, x.Name), quoted(y.Schema, y.Name))
+		"attached to it, at every level, and create again what there was before.\nDROP INDEX %s;", x.Name, quoted(x.Schema, x.Name))
+	recreate(a, &b, x, "")
+	if len(reused) > 0 {
+		fmt.Fprintf(&b, "\n-- Dropping %s dropped %s too, attached to it by the remediation: build %s again, not attached.",
+			x.Name, indexNames(reused), plural(len(reused), "it", "them"))
+	}
+	for _, y := range reused {
+		recreate(a, &b, y, "")
 	}
 	return b.String()
+}
+
+// recreate writes the statements that build y again as it is in the
+// snapshot, with the indexes attached to it (each level attached after the
+// one below it), and attach it to parent unless parent is "".
+func recreate(a *analysis, b *strings.Builder, y IndexStats, parent string) {
+	switch {
+	case y.Partitioned:
+		fmt.Fprintf(b, "\n%s", onOnly(y.Definition))
+		for _, z := range partitionIndexes(a, y) {
+			recreate(a, b, z, quoted(y.Schema, y.Name))
+		}
+	case !y.Valid:
+		fmt.Fprintf(b, "\n-- %s was not valid: this builds it again valid.\n%s", y.Qualified(), concurrently(y.Definition))
+	default:
+		fmt.Fprintf(b, "\n%s", concurrently(y.Definition))
+	}
+	if parent != "" {
+		fmt.Fprintf(b, "\nALTER INDEX %s ATTACH PARTITION %s;", parent, quoted(y.Schema, y.Name))
+	}
+}
+
+// onOnly turns a partitioned index's definition into the statement that
+// creates it on the partitioned table alone (ON ONLY), ending in a
+// semicolon.
+func onOnly(def string) string {
+	out, ok := rewriteIndexDef(def, func(is *pg_query.IndexStmt) { is.Relation.Inh = false })
+	if !ok {
+		out = strings.TrimRight(strings.TrimSpace(def), ";")
+	}
+	return out + ";"
 }
 
 func tableNames(ts []TableStats) string {

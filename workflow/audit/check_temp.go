@@ -218,9 +218,10 @@ func tempRemedy(a *analysis, f *Finding, st StatementStats, perCall float64) {
 	}
 	if p.kind == kindExplainable {
 		r.WriteString("-- A sort that an index could return in order goes away with that index. Otherwise give this work more memory,\n")
-		r.WriteString("-- for its transaction only (SET LOCAL, inside the transaction that runs it), rather than raising work_mem for every connection:\n")
-		fmt.Fprintf(&r, "SET LOCAL work_mem = '%s';", suggestWorkMem(workMem, knownMem, perCall))
-		f.Undo = "RESET work_mem;  -- SET LOCAL also ends with its transaction"
+		r.WriteString("-- for its transaction only rather than raising work_mem for every connection: in the application's transaction\n")
+		r.WriteString("-- that runs it (SET LOCAL does nothing outside a transaction block), before the statement:\n")
+		fmt.Fprintf(&r, "--   SET LOCAL work_mem = '%s';", suggestWorkMem(workMem, knownMem, perCall))
+		f.Undo = "-- Nothing to undo on the server: SET LOCAL ends with its transaction; remove it from the application."
 	} else {
 		r.WriteString("-- Otherwise give the session that runs it more memory, rather than raising work_mem for every connection:\n")
 		fmt.Fprintf(&r, "SET work_mem = '%s';", suggestWorkMem(workMem, knownMem, perCall))

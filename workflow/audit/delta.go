@@ -140,9 +140,11 @@ func deltaStatements(a, b, d *Snapshot, notes []string) ([]StatementStats, []str
 		return nil, notes
 	}
 	var out []StatementStats
+	hidden := 0
 	for _, st := range b.Statements {
 		if st.QueryID == 0 {
-			continue // not attributable
+			hidden++ // not attributable
+			continue
 		}
 		i := slices.IndexFunc(a.Statements, func(x StatementStats) bool { return x.QueryID == st.QueryID })
 		if i < 0 {
@@ -164,6 +166,15 @@ func deltaStatements(a, b, d *Snapshot, notes []string) ([]StatementStats, []str
 			st.MeanExecTimeMs = st.TotalExecTimeMs / float64(st.Calls)
 		}
 		out = append(out, st)
+	}
+	if hidden > 0 {
+		reason := fmt.Sprintf("%s hidden from the role (no queryid) cannot be matched between the snapshots and %s left out of the delta",
+			md.Plural(hidden, "statement", "statements"), plural(hidden, "is", "are"))
+		notes = append(notes, reason)
+		d.Sections = slices.Clone(d.Sections)
+		if i := slices.IndexFunc(d.Sections, func(x Section) bool { return x.Name == SectionStatements }); i >= 0 {
+			d.Sections[i] = Section{Name: SectionStatements, Status: SectionPartial, Reason: reason}
+		}
 	}
 	return out, notes
 }

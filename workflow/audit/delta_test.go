@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -97,5 +98,35 @@ func TestDeltaEviction(t *testing.T) {
 	}
 	if len(d.Sections) == 0 || d.Sections[len(d.Sections)-1].Status != "skipped" {
 		t.Errorf("sections %+v", d.Sections)
+	}
+}
+
+// TestDeltaHiddenStatements: rows hidden from the role (queryid 0) cannot
+// be matched between the snapshots; the delta says they are left out and
+// marks the statements section partial.
+func TestDeltaHiddenStatements(t *testing.T) {
+	a, b := deltaPair()
+	hidden := StatementStats{Query: hiddenQueryText, Calls: 4, TempBlksWritten: 900}
+	a.Statements = append(a.Statements, hidden)
+	hidden.Calls, hidden.TempBlksWritten = 9, 2000
+	b.Statements = append(b.Statements, hidden)
+	b.Sections = []Section{{Name: SectionStatements, Status: SectionPartial, Reason: "1 of 3 statements show no query text, kept one per role"}}
+	d, notes, err := Delta(a, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Statements) != 2 {
+		t.Errorf("statements %+v: the hidden one cannot be matched", d.Statements)
+	}
+	want := "1 statement hidden from the role (no queryid) cannot be matched between the snapshots and is left out of the delta"
+	if !strings.Contains(strings.Join(notes, "\n"), want) {
+		t.Errorf("notes lack %q: %q", want, notes)
+	}
+	if i := slices.IndexFunc(d.Sections, func(s Section) bool { return s.Name == SectionStatements }); i < 0 ||
+		d.Sections[i].Status != SectionPartial || d.Sections[i].Reason != want {
+		t.Errorf("sections %+v", d.Sections)
+	}
+	if b.Sections[0].Reason == want {
+		t.Error("the delta changed b's sections")
 	}
 }

@@ -39,6 +39,25 @@ func withPartitions(xs ...IndexStats) *Snapshot {
 	return s
 }
 
+// subPartitioned makes partition app.ev_1 of s partitioned in turn, with
+// partitions ev_1a and ev_1b.
+func subPartitioned(s *Snapshot) *Snapshot {
+	i := slices.IndexFunc(s.Tables, func(t TableStats) bool { return t.Name == "ev_1" })
+	s.Tables[i].Partitioned, s.Tables[i].NLiveTup, s.Tables[i].TotalBytes = true, 0, 0
+	s.Tables = append(s.Tables,
+		TableStats{Schema: "app", Name: "ev_1a", PartitionOf: "app.ev_1", NLiveTup: 100_000, TotalBytes: 20 << 20},
+		TableStats{Schema: "app", Name: "ev_1b", PartitionOf: "app.ev_1", NLiveTup: 100_000, TotalBytes: 20 << 20})
+	return s
+}
+
+// inPartitionedIndex is an index on payload of partitioned partition
+// app.table, attached to parent unless it is "".
+func inPartitionedIndex(table, name, parent string, valid bool) IndexStats {
+	x := partitionedIndex(table, name, 0, "payload")
+	x.ParentIndex, x.Valid = parent, valid
+	return x
+}
+
 // uniqueIndex is a valid unique btree index of app.table on id.
 func uniqueIndex(table, name string, edit func(*IndexStats)) IndexStats {
 	x := btreeIndex(table, name, 2<<20, "", "id")
@@ -243,10 +262,11 @@ func TestInvalidPartitionedIndex(t *testing.T) {
 	only := partitionedIndex("ev", "ev_payload", 0, "payload")
 	only.Valid = false
 	tests := []struct {
-		name   string
-		s      *Snapshot
-		has    []string
-		hasNot []string
+		name          string
+		s             *Snapshot
+		has           []string
+		hasNot        []string
+		undo, undoNot []string // what the undo has, and has not
 	}{{
 		name: "no partition has an index",
 		s:    withPartitions(only),
@@ -257,11 +277,92 @@ func TestInvalidPartitionedIndex(t *testing.T) {
 		},
 		hasNot: []string{"REINDEX", "0 rows", "rebuilding it is quick", "kept up to date"},
 	}, {
-		name: "one partition has one, and a name is taken",
+		name: "one partition has one, and a name is taken by an index of other keys",
 		s: withPartitions(only, btreeIndex("ev_1", "ev_1_payload_idx", 1<<20, "app.ev_payload", "payload"),
-			btreeIndex("ev_2", "ev_2_payload_idx", 1<<20, "", "payload")),
+			btreeIndex("ev_2", "ev_2_payload_idx", 1<<20, "", "payload", "id")),
 		has:    []string{"CREATE INDEX CONCURRENTLY ev_2_payload_idx1 ON app.ev_2", "ATTACH PARTITION app.ev_2_payload_idx1;", "app.ev_2)"},
-		hasNot: []string{"ON app.ev_1 ", "REINDEX", "kept up to date"},
+		hasNot: []string{"ON app.ev_1 ", "REINDEX", "kept up to date", "ATTACH PARTITION app.ev_2_payload_idx;"},
+		undo: []string{"DROP INDEX app.ev_payload;\nCREATE INDEX ev_payload ON ONLY app.ev USING btree (payload);\n" +
+			"CREATE INDEX CONCURRENTLY ev_1_payload_idx ON app.ev_1 USING btree (payload);\n" +
+			"ALTER INDEX app.ev_payload ATTACH PARTITION app.ev_1_payload_idx;"},
+		undoNot: []string{"ev_2"},
+	}, {
+		name: "a partition's own index with the same definition is attached, not built",
+		s:    withPartitions(only, btreeIndex("ev_1", "ev_1_payload_own", 1<<20, "", "payload")),
+		has: []string{
+			"ALTER INDEX app.ev_payload ATTACH PARTITION app.ev_1_payload_own;\n" +
+				"CREATE INDEX CONCURRENTLY ev_2_payload_idx ON app.ev_2 USING btree (payload);\n" +
+				"ALTER INDEX app.ev_payload ATTACH PARTITION app.ev_2_payload_idx;",
+		},
+		hasNot: []string{"ON app.ev_1 ", "ev_1_payload_idx"},
+		undo: []string{"DROP INDEX app.ev_payload;\nCREATE INDEX ev_payload ON ONLY app.ev USING btree (payload);\n" +
+			"-- Dropping ev_payload dropped app.ev_1_payload_own too",
+			"\nCREATE INDEX CONCURRENTLY ev_1_payload_own ON app.ev_1 USING btree (payload);"},
+		undoNot: []string{"ATTACH PARTITION", "ev_2"},
+	}, {
+		name: "an index that differs in order, uniqueness or is attached elsewhere is not attached",
+		s: withPartitions(only,
+			func() IndexStats {
+				x := btreeIndex("ev_1", "ev_1_payload_desc", 1<<20, "", "payload")
+				x.KeyOptions, x.Definition = []string{"DESC"}, "CREATE INDEX ev_1_payload_desc ON app.ev_1 USING btree (payload DESC)"
+				return x
+			}(),
+			func() IndexStats {
+				x := btreeIndex("ev_1", "ev_1_payload_uniq", 1<<20, "", "payload")
+				x.Unique = true
+				return x
+			}(),
+			func() IndexStats {
+				x := btreeIndex("ev_1", "ev_1_payload_bad", 1<<20, "", "payload")
+				x.Valid = false
+				return x
+			}(),
+			partitionedIndex("ev", "ev_payload_other", 0, "payload"),
+			btreeIndex("ev_1", "ev_1_payload_other", 1<<20, "app.ev_payload_other", "payload")),
+		has:    []string{"CREATE INDEX CONCURRENTLY ev_1_payload_idx ON app.ev_1 USING btree (payload);"},
+		hasNot: []string{"ATTACH PARTITION app.ev_1_payload_desc", "uniq", "ATTACH PARTITION app.ev_1_payload_bad", "ATTACH PARTITION app.ev_1_payload_other"},
+	}, {
+		name: "a sub-partitioned partition gets an index ON ONLY it, completed before it is attached",
+		s:    subPartitioned(withPartitions(only)),
+		has: []string{"CREATE INDEX ev_1_payload_idx ON ONLY app.ev_1 USING btree (payload);\n" +
+			"CREATE INDEX CONCURRENTLY ev_1a_payload_idx ON app.ev_1a USING btree (payload);\n" +
+			"ALTER INDEX app.ev_1_payload_idx ATTACH PARTITION app.ev_1a_payload_idx;\n" +
+			"CREATE INDEX CONCURRENTLY ev_1b_payload_idx ON app.ev_1b USING btree (payload);\n" +
+			"ALTER INDEX app.ev_1_payload_idx ATTACH PARTITION app.ev_1b_payload_idx;\n" +
+			"ALTER INDEX app.ev_payload ATTACH PARTITION app.ev_1_payload_idx;\n" +
+			"CREATE INDEX CONCURRENTLY ev_2_payload_idx ON app.ev_2 USING btree (payload);\n" +
+			"ALTER INDEX app.ev_payload ATTACH PARTITION app.ev_2_payload_idx;\n"},
+		hasNot: []string{"is partitioned too", "CONCURRENTLY ev_1_payload_idx"},
+		undo:   []string{"DROP INDEX app.ev_payload;\nCREATE INDEX ev_payload ON ONLY app.ev USING btree (payload);"},
+	}, {
+		name: "an attached sub-partitioned index that is not valid is completed, not built again",
+		s: subPartitioned(withPartitions(only, inPartitionedIndex("ev_1", "ev_1_payload_idx", "app.ev_payload", false),
+			btreeIndex("ev_1a", "ev_1a_payload_idx", 1<<20, "app.ev_1_payload_idx", "payload"),
+			btreeIndex("ev_2", "ev_2_payload_idx", 1<<20, "app.ev_payload", "payload"))),
+		has: []string{"app.ev_1_payload_idx, attached to it, is not valid",
+			"\nCREATE INDEX CONCURRENTLY ev_1b_payload_idx ON app.ev_1b USING btree (payload);\n" +
+				"ALTER INDEX app.ev_1_payload_idx ATTACH PARTITION app.ev_1b_payload_idx;\n-- or, if no query needs it:"},
+		hasNot: []string{"ev_1_payload_idx1", "ON app.ev_1a", "ON app.ev_2", "ATTACH PARTITION app.ev_1_payload_idx;"},
+		undo: []string{"DROP INDEX app.ev_payload;\nCREATE INDEX ev_payload ON ONLY app.ev USING btree (payload);\n" +
+			"CREATE INDEX ev_1_payload_idx ON ONLY app.ev_1 USING btree (payload);\n" +
+			"CREATE INDEX CONCURRENTLY ev_1a_payload_idx ON app.ev_1a USING btree (payload);\n" +
+			"ALTER INDEX app.ev_1_payload_idx ATTACH PARTITION app.ev_1a_payload_idx;\n" +
+			"ALTER INDEX app.ev_payload ATTACH PARTITION app.ev_1_payload_idx;\n" +
+			"CREATE INDEX CONCURRENTLY ev_2_payload_idx ON app.ev_2 USING btree (payload);\n" +
+			"ALTER INDEX app.ev_payload ATTACH PARTITION app.ev_2_payload_idx;"},
+		undoNot: []string{"ev_1b"},
+	}, {
+		name: "a sub-partitioned partition's own partitioned index is completed and attached",
+		s: subPartitioned(withPartitions(only, inPartitionedIndex("ev_1", "ev_1_payload_own", "", false),
+			btreeIndex("ev_1b", "ev_1b_payload_own", 1<<20, "app.ev_1_payload_own", "payload"))),
+		has: []string{"CREATE INDEX CONCURRENTLY ev_1a_payload_idx ON app.ev_1a USING btree (payload);\n" +
+			"ALTER INDEX app.ev_1_payload_own ATTACH PARTITION app.ev_1a_payload_idx;\n" +
+			"ALTER INDEX app.ev_payload ATTACH PARTITION app.ev_1_payload_own;\n"},
+		hasNot: []string{"ev_1_payload_idx", "ON app.ev_1b"},
+		undo: []string{"\nCREATE INDEX ev_1_payload_own ON ONLY app.ev_1 USING btree (payload);\n" +
+			"CREATE INDEX CONCURRENTLY ev_1b_payload_own ON app.ev_1b USING btree (payload);\n" +
+			"ALTER INDEX app.ev_1_payload_own ATTACH PARTITION app.ev_1b_payload_own;"},
+		undoNot: []string{"ATTACH PARTITION app.ev_1_payload_own", "ev_1a"},
 	}, {
 		name:   "partitions not known",
 		s:      func() *Snapshot { s := withPartitions(only); s.Tables = s.Tables[:3]; return s }(),
@@ -280,6 +381,16 @@ func TestInvalidPartitionedIndex(t *testing.T) {
 			for _, not := range tt.hasNot {
 				if strings.Contains(all, not) {
 					t.Errorf("has %q:\n%s", not, all)
+				}
+			}
+			for _, want := range tt.undo {
+				if !strings.Contains(f.Undo, want) {
+					t.Errorf("undo lacks %q:\n%s", want, f.Undo)
+				}
+			}
+			for _, not := range tt.undoNot {
+				if strings.Contains(f.Undo, not) {
+					t.Errorf("undo has %q:\n%s", not, f.Undo)
 				}
 			}
 			if f.Severity != workflow.SeverityWarning {
@@ -325,5 +436,37 @@ func TestIndexTotalCountsPartitionsOnce(t *testing.T) {
 	}}
 	if d := indexItem(s).Detail; !strings.Contains(d, "3 indexes, "+md.Bytes(3<<20)+" in all") {
 		t.Errorf("total:\n%s", d)
+	}
+}
+
+// TestCacheAdviceNeedsItsView: the cache-hit-ratio remediation queries
+// pg_stat_statements only where the snapshot shows it installed, by its
+// schema; otherwise it lists the tables from pg_statio_user_tables.
+func TestCacheAdviceNeedsItsView(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		pgss *PGSSInfo
+		want string
+	}{
+		{"installed in its own schema", &PGSSInfo{Schema: "ext"}, "FROM ext.pg_stat_statements"},
+		{"not installed", nil, "FROM pg_statio_user_tables"},
+	} {
+		s, err := ParseSnapshot("audit/stats-snapshot.json", sampleSnapshot(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Server.PGSS = c.pgss
+		var found bool
+		for _, f := range Analyze(s).Findings {
+			if f.Check == CheckCacheHitRatio {
+				found = true
+				if !strings.Contains(f.Remediation, c.want) {
+					t.Errorf("%s: remediation lacks %q:\n%s", c.name, c.want, f.Remediation)
+				}
+			}
+		}
+		if !found {
+			t.Fatalf("%s: the sample has no cache-hit-ratio finding", c.name)
+		}
 	}
 }

@@ -207,3 +207,154 @@ func indexState(t *testing.T, conn *pgx.Conn, name string) string {
 	}
 	return "invalid"
 }
+
+// TestInvalidPartitionedIndexLive: the remediation of a partitioned index
+// left not valid by CREATE INDEX ... ON ONLY completes the whole partition
+// tree in one pass, attaching a partition's own index with the same
+// definition rather than building a second one; a second audit finds
+// nothing left, and the undo brings the indexes (definition, validity,
+// parent) back to what they were.
+func TestInvalidPartitionedIndexLive(t *testing.T) {
+	const multiLevel = `
+CREATE SCHEMA app;
+SET search_path = app;
+CREATE TABLE ml (k int, p int, q int) PARTITION BY LIST (p);
+CREATE TABLE ml_a PARTITION OF ml FOR VALUES IN (1) PARTITION BY LIST (q);
+CREATE TABLE ml_a1 PARTITION OF ml_a FOR VALUES IN (1);
+CREATE TABLE ml_a2 PARTITION OF ml_a FOR VALUES IN (2);
+CREATE TABLE ml_b PARTITION OF ml FOR VALUES IN (2);
+INSERT INTO ml SELECT g, 1 + g % 2, 1 + g % 4 / 2 FROM generate_series(1, 1000) g;
+CREATE INDEX ml_k ON ONLY ml (k);
+`
+	tests := []struct {
+		name string
+		seed string
+		root string
+		keep []string // the user's own indexes, there after the remediation
+	}{{
+		name: "multi-level, nothing built yet",
+		seed: multiLevel,
+		root: "app.ml_k",
+	}, {
+		name: "a partition's own index with the same definition",
+		seed: `
+CREATE SCHEMA app;
+SET search_path = app;
+CREATE TABLE m (k int, p int) PARTITION BY LIST (p);
+CREATE TABLE m1 PARTITION OF m FOR VALUES IN (1);
+CREATE TABLE m2 PARTITION OF m FOR VALUES IN (2);
+INSERT INTO m SELECT g, 1 + g % 2 FROM generate_series(1, 1000) g;
+CREATE INDEX m1_k_own ON m1 (k);
+CREATE INDEX m2_k_desc ON m2 (k DESC);
+CREATE INDEX m_k ON ONLY m (k);
+`,
+		root: "app.m_k",
+		keep: []string{"app.m1_k_own", "app.m2_k_desc"},
+	}, {
+		name: "a sub-partitioned partition's index attached, not valid",
+		seed: multiLevel + `
+CREATE INDEX ml_a_k_idx ON ONLY ml_a (k);
+ALTER INDEX ml_k ATTACH PARTITION ml_a_k_idx;
+CREATE INDEX ml_a1_k ON ml_a1 (k);
+ALTER INDEX ml_a_k_idx ATTACH PARTITION ml_a1_k;
+`,
+		root: "app.ml_k",
+		keep: []string{"app.ml_a_k_idx", "app.ml_a1_k"},
+	}, {
+		name: "a sub-partitioned partition's index attached and valid",
+		seed: multiLevel + `
+CREATE INDEX ml_a_k_idx ON ONLY ml_a (k);
+CREATE INDEX ml_a1_k ON ml_a1 (k);
+ALTER INDEX ml_a_k_idx ATTACH PARTITION ml_a1_k;
+CREATE INDEX ml_a2_k ON ml_a2 (k);
+ALTER INDEX ml_a_k_idx ATTACH PARTITION ml_a2_k;
+ALTER INDEX ml_k ATTACH PARTITION ml_a_k_idx;
+`,
+		root: "app.ml_k",
+		keep: []string{"app.ml_a_k_idx", "app.ml_a1_k", "app.ml_a2_k"},
+	}, {
+		name: "own indexes at every level, not attached",
+		seed: multiLevel + `
+CREATE INDEX ml_a_own ON ONLY ml_a (k);
+CREATE INDEX ml_a2_own ON ml_a2 (k);
+ALTER INDEX ml_a_own ATTACH PARTITION ml_a2_own;
+CREATE INDEX ml_a1_other ON ml_a1 (k) WHERE k > 0;
+CREATE INDEX ml_b_own ON ml_b (k);
+`,
+		root: "app.ml_k",
+		keep: []string{"app.ml_a_own", "app.ml_a2_own", "app.ml_a1_other", "app.ml_b_own"},
+	}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			db := pgtest.NewDB(t)
+			conn := db.Connect(t)
+			if _, err := conn.Exec(context.Background(), tt.seed+"ANALYZE;"); err != nil {
+				t.Fatalf("seed: %v", err)
+			}
+			s, _ := collectAs(t, db.DSN)
+			f := findingOf(t, Analyze(s), CheckInvalidIndex, tt.root)
+			before := indexCatalog(t, conn)
+
+			execScript(t, conn, f.Remediation)
+			if got := indexState(t, conn, tt.root); got != "valid" {
+				t.Fatalf("after the remediation %s is %s:\n%s", tt.root, got, f.Remediation)
+			}
+			for _, x := range tt.keep {
+				if got := indexState(t, conn, x); got != "valid" {
+					t.Errorf("after the remediation %s is %s:\n%s", x, got, f.Remediation)
+				}
+			}
+			if twins := duplicateIndexes(t, conn); len(twins) > 0 {
+				t.Errorf("after the remediation tables have two indexes with one definition: %q:\n%s", twins, f.Remediation)
+			}
+			again, _ := collectAs(t, db.DSN)
+			if _, fs := result(Analyze(again), CheckInvalidIndex); len(fs) > 0 {
+				t.Errorf("a second audit still finds %q after:\n%s", fs, f.Remediation)
+			}
+
+			execScript(t, conn, f.Undo)
+			if after := indexCatalog(t, conn); !slices.Equal(after, before) {
+				t.Errorf("after the undo the indexes differ:\n%s\nundo:\n%s", pgtest.Diff(before, after), f.Undo)
+			}
+		})
+	}
+}
+
+// indexCatalog lists the indexes of schema app with their definition,
+// validity and the index they are attached to.
+func indexCatalog(t *testing.T, conn *pgx.Conn) []string {
+	t.Helper()
+	rows, err := conn.Query(context.Background(), `
+SELECT format('%s valid=%s parent=%s', pg_get_indexdef(x.indexrelid), x.indisvalid, coalesce(p.relname, ''))
+FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_namespace n ON n.oid = i.relnamespace
+LEFT JOIN pg_inherits h ON h.inhrelid = x.indexrelid LEFT JOIN pg_class p ON p.oid = h.inhparent
+WHERE n.nspname = 'app' ORDER BY 1`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return lines
+}
+
+// duplicateIndexes lists the tables of schema app with two indexes of the
+// same definition but for the name.
+func duplicateIndexes(t *testing.T, conn *pgx.Conn) []string {
+	t.Helper()
+	rows, err := conn.Query(context.Background(), `
+SELECT x.indrelid::regclass::text
+FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_namespace n ON n.oid = i.relnamespace
+WHERE n.nspname = 'app'
+GROUP BY x.indrelid, regexp_replace(pg_get_indexdef(x.indexrelid), '^CREATE (UNIQUE )?INDEX \S+ ', '')
+HAVING count(*) > 1 ORDER BY 1`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tables, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tables
+}

@@ -381,8 +381,9 @@ func (s *Snapshot) CacheHitRatio() (float64, bool) {
 // ParseSnapshot reads a statistics snapshot (the JSON form of Snapshot) and
 // checks it: captured_at, server_version, the database name, every table's
 // and index's names and every index's valid flag are required; counters,
-// sizes, ages and times must not be negative; captured_at may not be before
-// stats_reset or postmaster_start; table and index names are unique; an
+// sizes, ages and times must not be negative (but a size of minus one
+// block, written by earlier builds, reads as unknown); captured_at may not
+// be before stats_reset or postmaster_start; table and index names are unique; an
 // index's constraint_type is primary, unique or exclusion, and its
 // parent_index names another index of the snapshot. The
 // sections of a live collection are checked too: foreign keys need their
@@ -403,10 +404,28 @@ func ParseSnapshot(name string, data []byte) (*Snapshot, error) {
 	if err := doc.Decode(&s); err != nil {
 		return nil, err
 	}
+	s.unknownSizes()
 	if err := s.check(doc); err != nil {
 		return nil, err
 	}
 	return &s, nil
+}
+
+// unknownSizes reads a size of minus one block as unknown (0): pgrollout
+// builds before 2026-11-25 stored relpages × block size for a partitioned
+// table or index, whose relpages PostgreSQL 14 and later set to -1 once
+// analyzed. Snapshots a user stored then keep loading.
+func (s *Snapshot) unknownSizes() {
+	for i := range s.Tables {
+		if s.Tables[i].HeapBytes == -s.Block() {
+			s.Tables[i].HeapBytes = 0
+		}
+	}
+	for i := range s.Indexes {
+		if s.Indexes[i].SizeBytes == -s.Block() {
+			s.Indexes[i].SizeBytes = 0
+		}
+	}
 }
 
 // check applies the rules ParseSnapshot documents.

@@ -75,6 +75,24 @@ const base = `{
   ]
 }`
 
+// TestParseSnapshotOldPartitionedSizes: earlier builds stored minus one
+// block as the size of an analyzed partitioned table or index (relpages
+// -1); such a snapshot still loads, with those sizes unknown.
+func TestParseSnapshotOldPartitionedSizes(t *testing.T) {
+	old := strings.Replace(base, `"total_bytes": 8192}`, `"total_bytes": 8192, "heap_bytes": -8192}`, 1)
+	old = strings.Replace(old, `"size_bytes": 8192`, `"size_bytes": -8192`, 1)
+	s, err := ParseSnapshot("s.json", []byte(old))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Tables[0].HeapBytes != 0 || s.Indexes[0].SizeBytes != 0 {
+		t.Errorf("heap_bytes %d, size_bytes %d: want unknown (0)", s.Tables[0].HeapBytes, s.Indexes[0].SizeBytes)
+	}
+	if _, err := ParseSnapshot("s.json", []byte(strings.Replace(old, `"size_bytes": -8192`, `"size_bytes": -16384`, 1))); err == nil {
+		t.Error("any other negative size is still refused")
+	}
+}
+
 func TestParseSnapshotErrors(t *testing.T) {
 	tests := []struct {
 		name, old, new, want string
