@@ -140,7 +140,7 @@ func fkFinding(a *analysis, fk ForeignKeyStats, names *indexNamer) Finding {
 	f.Why = "PostgreSQL indexes the referenced side of a foreign key, not the referencing side. Without an index there, each " +
 		"delete (and each key update) on the referenced table scans the referencing table under a lock, and joins from the " +
 		"referenced row to its referencing rows (\"the orders of this customer\") scan it as well."
-	name := names.choose(fk.Schema, fk.Table, fk.Columns)
+	name := names.chooseShared(fk.Schema, fk.Table, fk.Columns)
 	if fk.Partitioned || childT.Partitioned {
 		partitionedRemedy(a, &f, fk, name)
 	} else {
@@ -279,9 +279,9 @@ func rebuildIfMissing(def string) string {
 // indexNamer chooses names for new indexes as PostgreSQL does for CREATE
 // INDEX without a name (ChooseRelationName): table_columns_idx, cut to 63
 // bytes, then _idx1, _idx2 ... until no relation of the schema the
-// snapshot knows (table, index, sequence) has it. The same table and
-// columns get the same name again; a name it hands out is taken for the
-// others.
+// snapshot knows (table, index, sequence) has it, nor a name it handed out
+// before: no two remediations create the same name. The foreign-key
+// remediations share one plain index per table and columns (chooseShared).
 type indexNamer struct {
 	taken  map[relKey]bool
 	chosen map[string]string
@@ -309,14 +309,21 @@ func newIndexNamer(s *Snapshot) *indexNamer {
 	return n
 }
 
-// choose returns the name for an index of schema.table on cols.
+// choose returns a new name for an index of schema.table on cols.
 func (n *indexNamer) choose(schemaName, table string, cols []string) string {
+	name := schema.ChooseName(table, cols, "idx", func(name string) bool { return n.taken[relKey{schemaName, name}] })
+	n.taken[relKey{schemaName, name}] = true
+	return name
+}
+
+// chooseShared returns the name of the plain index on schema.table's cols
+// that several foreign keys may share: the same name each time.
+func (n *indexNamer) chooseShared(schemaName, table string, cols []string) string {
 	key := strings.Join(append([]string{schemaName, table}, cols...), "\x00")
 	if name, ok := n.chosen[key]; ok {
 		return name
 	}
-	name := schema.ChooseName(table, cols, "idx", func(name string) bool { return n.taken[relKey{schemaName, name}] })
-	n.taken[relKey{schemaName, name}] = true
+	name := n.choose(schemaName, table, cols)
 	n.chosen[key] = name
 	return name
 }

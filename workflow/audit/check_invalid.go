@@ -10,6 +10,7 @@ import (
 
 	"github.com/pgrollout/pgrollout/workflow"
 	"github.com/pgrollout/pgrollout/workflow/md"
+	"github.com/pgrollout/pgrollout/workflow/schema"
 )
 
 // invalidSmallTable: postgres_ai's decision tree rebuilds an invalid index
@@ -50,6 +51,9 @@ func checkInvalidIndex(a *analysis) outcome {
 func invalidFinding(a *analysis, x IndexStats) Finding {
 	if x.Partitioned {
 		return invalidPartitionedFinding(a, x)
+	}
+	if x.ParentIndex != "" {
+		return invalidAttachedFinding(a, x)
 	}
 	twin, hasTwin := validTwin(a, x)
 	backs := x.Primary || x.Unique || x.Constraint != ""
@@ -109,6 +113,73 @@ func invalidFinding(a *analysis, x IndexStats) Finding {
 	return f
 }
 
+// invalidAttachedFinding is the finding on an index, not partitioned,
+// attached to a partitioned index: it cannot be dropped alone (its parent
+// requires it), so the remediation rebuilds it and attaches it again, which
+// makes PostgreSQL validate the parent (a REINDEX alone leaves the parent not
+// valid).
+func invalidAttachedFinding(a *analysis, x IndexStats) Finding {
+	sev := workflow.SeverityWarning
+	if x.Primary || x.Unique || x.Constraint != "" {
+		sev = workflow.SeverityError
+	}
+	f := finding(sev, x.Qualified(), a.pointInTime)
+	f.ev("Size", md.Bytes(x.SizeBytes))
+	f.ev("Table", x.QualifiedTable())
+	f.ev("Attached to", x.ParentIndex)
+	f.ev("Unique / primary", yesNo(x.Unique)+" / "+yesNo(x.Primary))
+	f.ev("Backs constraint", orNo(x.Constraint))
+	f.ev("Definition", x.Definition)
+	f.Why = "An invalid index is kept up to date by every write but never used by a query. This one is attached to the " +
+		"partitioned index " + x.ParentIndex + ", which stays not valid while it is not: it cannot be dropped alone."
+	f.Message = fmt.Sprintf("%s is not valid and is attached to %s: rebuild it and attach it again, which makes %s valid.",
+		x.Qualified(), x.ParentIndex, x.ParentIndex)
+	var b strings.Builder
+	writeReattach(a, &b, x)
+	f.Remediation = strings.TrimSuffix(b.String(), "\n")
+	f.Undo = "-- Nothing to undo: the rebuild replaces an index no query could use with the same index, valid."
+	attachedCaveats(a, &f)
+	return f
+}
+
+// writeReattach writes the statements that rebuild x, an index attached to
+// a partitioned index and not valid, and attach it again: the ATTACH of an
+// index already attached validates the parent (PostgreSQL 14+).
+func writeReattach(a *analysis, b *strings.Builder, x IndexStats) {
+	rebuild := "REINDEX INDEX CONCURRENTLY"
+	if a.major() != 0 && a.major() < 12 {
+		rebuild = "REINDEX INDEX"
+	}
+	fmt.Fprintf(b, "%s %s;\n", rebuild, quoted(x.Schema, x.Name))
+	if p, ok := parentIndex(a, x); ok {
+		fmt.Fprintf(b, "ALTER INDEX %s ATTACH PARTITION %s;\n", quoted(p.Schema, p.Name), quoted(x.Schema, x.Name))
+	} else {
+		fmt.Fprintf(b, "-- ALTER INDEX %s ATTACH PARTITION %s;\n", x.ParentIndex, quoted(x.Schema, x.Name))
+	}
+}
+
+// attachedCaveats adds what rebuilding an attached index cannot do on old
+// servers.
+func attachedCaveats(a *analysis, f *Finding) {
+	if a.major() != 0 && a.major() < 12 {
+		f.caveat("REINDEX CONCURRENTLY needs PostgreSQL 12; this server is %s, so the rebuild blocks writes to the partition.", a.s.ServerVersion)
+	}
+	if a.major() != 0 && a.major() < 14 {
+		f.caveat("Before PostgreSQL 14, ALTER INDEX ... ATTACH PARTITION of an index already attached does not validate the "+
+			"partitioned index (this server is %s): it stays not valid until it is dropped and built again.", a.s.ServerVersion)
+	}
+}
+
+// parentIndex finds the partitioned index x is attached to.
+func parentIndex(a *analysis, x IndexStats) (IndexStats, bool) {
+	for _, y := range a.s.Indexes {
+		if y.Qualified() == x.ParentIndex {
+			return y, true
+		}
+	}
+	return IndexStats{}, false
+}
+
 // invalidPartitionedFinding is the finding on a partitioned index that is not
 // valid. It has no storage and no rebuild makes it valid: PostgreSQL marks it
 // valid when every partition has a valid index attached to it, which is how
@@ -128,10 +199,10 @@ func invalidPartitionedFinding(a *analysis, x IndexStats) Finding {
 	f.ev("Partitions", count(int64(len(partitions))))
 	f.ev("Partitions without an index attached", orNo(tableNames(lacking)))
 	if len(invalid) > 0 {
-		f.ev("Attached indexes not valid", orNo(indexNames(invalid)))
+		f.ev("Attached indexes not valid", orNo(qualifiedIndexNames(invalid)))
 	}
 	if len(plan.reused) > 0 {
-		f.ev("Partitions' own indexes with the same definition", indexNames(plan.reused))
+		f.ev("Partitions' own indexes with the same definition", qualifiedIndexNames(plan.reused))
 	}
 	f.ev("Unique / primary", yesNo(x.Unique)+" / "+yesNo(x.Primary))
 	f.ev("Backs constraint", orNo(x.Constraint))
@@ -146,8 +217,7 @@ func invalidPartitionedFinding(a *analysis, x IndexStats) Finding {
 	switch {
 	case len(partitions) > 0 && plan.sql.Len() > 0:
 		f.Message = completionMessage(x, lacking, invalid, partitions, plan)
-		f.Remediation = strings.TrimSuffix(plan.sql.String(), "\n") +
-			fmt.Sprintf("\n-- or, if no query needs it:\n-- DROP INDEX %s;", quoted(x.Schema, x.Name))
+		f.Remediation = strings.TrimSuffix(plan.sql.String(), "\n") + "\n-- or, if no query needs it:\n-- " + dropPartitioned(x)
 		f.Undo = reattachUndo(a, x, plan.reused)
 		f.caveat("ALTER INDEX ... ATTACH PARTITION is quick, and each level is attached after the one below it, so the last " +
 			"one makes the partitioned index valid.")
@@ -157,31 +227,37 @@ func invalidPartitionedFinding(a *analysis, x IndexStats) Finding {
 		if len(plan.reused) > 0 {
 			f.caveat("%s already %s the definition of %s and %s attached instead of building another: PostgreSQL accepts "+
 				"an index for ATTACH PARTITION only with the same access method, keys, operator classes, collations, "+
-				"expressions, predicate and uniqueness.", indexNames(plan.reused), plural(len(plan.reused), "has", "have"),
+				"expressions, predicate and uniqueness.", qualifiedIndexNames(plan.reused), plural(len(plan.reused), "has", "have"),
 				x.Name, plural(len(plan.reused), "is", "are"))
 		}
 		planCaveats(&f, plan)
-	case len(partitions) > 0 && len(plan.blocked) > 0:
-		f.Message = fmt.Sprintf("%s is a partitioned index that is not valid because %s, attached in its partition tree, %s not valid: fix %s "+
-			"(see %s own finding) and it becomes valid.", x.Qualified(), indexNames(plan.blocked), plural(len(plan.blocked), "is", "are"),
-			plural(len(plan.blocked), "it", "them"), plural(len(plan.blocked), "its", "their"))
-		f.Remediation = fmt.Sprintf("-- Make %s valid first.\n-- or, if no query needs it:\n-- DROP INDEX %s;",
-			indexNames(plan.blocked), quoted(x.Schema, x.Name))
-		f.Undo = "-- Nothing to undo."
+		if len(plan.blocked) > 0 {
+			attachedCaveats(a, &f)
+		}
 	default:
 		f.Message = fmt.Sprintf("%s is a partitioned index that is not valid: give each partition of %s that lacks one a valid "+
 			"index with the same keys and attach it, or drop it.", x.Qualified(), x.QualifiedTable())
 		f.Remediation = fmt.Sprintf("-- For each partition without an index attached to %s:\n"+
 			"--   CREATE INDEX CONCURRENTLY name ON partition (the same keys);\n"+
 			"--   ALTER INDEX %s ATTACH PARTITION name;\n"+
-			"-- or, if no query needs it:\n-- DROP INDEX %s;", x.Name, quoted(x.Schema, x.Name), quoted(x.Schema, x.Name))
+			"-- or, if no query needs it:\n-- %s", x.Name, quoted(x.Schema, x.Name), dropPartitioned(x))
 		f.Undo = "-- Nothing to undo for a comment; an attached index is dropped only with the partitioned index."
 		if len(partitions) == 0 {
 			f.caveat("The snapshot does not say which tables are partitions of %s, or it has none: list them with "+
-				"pg_partition_tree('%s').", x.QualifiedTable(), quoted(x.Schema, x.Table))
+				"pg_partition_tree('%s').", x.QualifiedTable(), strings.ReplaceAll(quoted(x.Schema, x.Table), "'", "''"))
 		}
 	}
 	return f
+}
+
+// dropPartitioned is the statement that drops partitioned index x with
+// every index attached to it: DROP INDEX, or, for the index of a
+// constraint, DROP CONSTRAINT.
+func dropPartitioned(x IndexStats) string {
+	if x.Constraint != "" {
+		return fmt.Sprintf("ALTER TABLE ONLY %s DROP CONSTRAINT %s;", quoted(x.Schema, x.Table), quoted("", x.Constraint))
+	}
+	return fmt.Sprintf("DROP INDEX %s;", quoted(x.Schema, x.Name))
 }
 
 // completionMessage says what is missing under an incomplete partitioned
@@ -193,12 +269,12 @@ func completionMessage(x IndexStats, lacking []TableStats, invalid []IndexStats,
 			nOf(int64(len(partitions)), "partition", "partitions"), plural(len(lacking), "has", "have"), tableNames(lacking)))
 	}
 	if len(invalid) > 0 {
-		gaps = append(gaps, fmt.Sprintf("%s, attached to it, %s not valid", indexNames(invalid), plural(len(invalid), "is", "are")))
+		gaps = append(gaps, fmt.Sprintf("%s, attached to it, %s not valid", qualifiedIndexNames(invalid), plural(len(invalid), "is", "are")))
 	}
 	msg := fmt.Sprintf("%s is a partitioned index that is not valid: %s. Build one on each partition that lacks one, "+
 		"without blocking writes and at every level of sub-partitioning, and attach it", x.Qualified(), strings.Join(gaps, ", and "))
 	if len(plan.reused) > 0 {
-		msg += fmt.Sprintf(", or attach the partition's own index with the same definition (%s)", indexNames(plan.reused))
+		msg += fmt.Sprintf(", or attach the partition's own index with the same definition (%s)", qualifiedIndexNames(plan.reused))
 	}
 	return msg + "."
 }
@@ -206,9 +282,14 @@ func completionMessage(x IndexStats, lacking []TableStats, invalid []IndexStats,
 // planCaveats adds what the completion cannot do itself.
 func planCaveats(f *Finding, plan *completion) {
 	if len(plan.blocked) > 0 {
-		f.caveat("%s, attached at a lower level, %s not valid: rebuild %s (see %s own finding), or the partitioned index "+
-			"stays not valid.", indexNames(plan.blocked), plural(len(plan.blocked), "is", "are"),
-			plural(len(plan.blocked), "it", "them"), plural(len(plan.blocked), "its", "their"))
+		f.caveat("%s, attached in the partition tree, %s not valid: the remediation rebuilds %s (REINDEX CONCURRENTLY) and "+
+			"attaches %s again, which validates the partitioned %s above.", qualifiedIndexNames(plan.blocked), plural(len(plan.blocked), "is", "are"),
+			plural(len(plan.blocked), "it", "them"), plural(len(plan.blocked), "it", "them"), plural(len(plan.blocked), "index", "indexes"))
+	}
+	if len(plan.manual) > 0 {
+		f.caveat("The remediation cannot write the index of %s itself: the statements for %s are left as comments, and the "+
+			"partitioned index stays not valid until they are done by hand.", strings.Join(plan.manual, ", "),
+			plural(len(plan.manual), "it", "them"))
 	}
 	if len(plan.unknown) > 0 {
 		f.caveat("The snapshot lists no partitions of %s: if %s any, give each an index attached the same way "+
@@ -264,8 +345,11 @@ type completion struct {
 	// one being built.
 	reused []IndexStats
 	// blocked lists the attached indexes, not partitioned, that are not
-	// valid: their own finding rebuilds them.
+	// valid: the completion rebuilds them and attaches them again.
 	blocked []IndexStats
+	// manual lists the partitions whose index the completion could not
+	// write (left as comments).
+	manual []string
 	// unknown lists the partitioned partitions the snapshot lists no
 	// partitions of.
 	unknown []string
@@ -288,23 +372,35 @@ func completePartitions(a *analysis, x IndexStats) *completion {
 // table a valid index attached to parent. An attached index that is
 // partitioned and not valid is completed in turn; attaching its last
 // partition's index makes it, and then parent, valid.
+//
+// When every partition already has a valid index attached but parent is
+// not valid (a REINDEX of an attached index does not validate its parent),
+// it attaches one of them again: ATTACH PARTITION of an index already
+// attached validates the parent (PostgreSQL 14+).
 func (c *completion) complete(parent IndexStats) {
 	kids := partitionIndexes(c.a, parent)
 	parts := partitionsOf(c.a, parent.QualifiedTable())
 	if len(parts) == 0 && parent.Qualified() != c.root.Qualified() {
 		c.unknown = append(c.unknown, parent.QualifiedTable())
 	}
+	acted := false
 	for _, t := range parts {
 		i := slices.IndexFunc(kids, func(y IndexStats) bool { return y.QualifiedTable() == t.Qualified() })
 		switch {
 		case i >= 0 && kids[i].Valid:
+			continue
 		case i >= 0 && kids[i].Partitioned:
 			c.complete(kids[i])
 		case i >= 0:
 			c.blocked = append(c.blocked, kids[i])
+			writeReattach(c.a, &c.sql, kids[i])
 		default:
 			c.provide(parent, t)
 		}
+		acted = true
+	}
+	if !acted && !parent.Valid && len(parts) > 0 && len(kids) > 0 {
+		fmt.Fprintf(&c.sql, "ALTER INDEX %s ATTACH PARTITION %s;\n", quoted(parent.Schema, parent.Name), quoted(kids[0].Schema, kids[0].Name))
 	}
 }
 
@@ -319,7 +415,13 @@ func (c *completion) provide(parent IndexStats, t TableStats) {
 			c.complete(y)
 		}
 	default:
-		y = c.build(t)
+		var built bool
+		y, built = c.build(t)
+		if !built {
+			c.manual = append(c.manual, t.Qualified())
+			fmt.Fprintf(&c.sql, "-- ALTER INDEX %s ATTACH PARTITION %s;\n", quoted(parent.Schema, parent.Name), quoted(y.Schema, y.Name))
+			return
+		}
 		if t.Partitioned {
 			c.complete(y)
 		}
@@ -351,9 +453,16 @@ func (c *completion) own(t TableStats) (IndexStats, bool) {
 // build writes the statement that builds the root's index on partition t:
 // CONCURRENTLY on a plain partition, ON ONLY a partitioned one (neither
 // CONCURRENTLY nor anything else runs on a partitioned table without
-// blocking writes, and ON ONLY builds nothing).
-func (c *completion) build(t TableStats) IndexStats {
+// blocking writes, and ON ONLY builds nothing). When the root backs a
+// constraint, the partition's index must back the same kind of constraint
+// to be attached (see buildConstraint). It returns false, having written
+// the statement as a comment, when it cannot write it.
+func (c *completion) build(t TableStats) (IndexStats, bool) {
+	if kind := constraintKind(c.root); kind != "" {
+		return c.buildConstraint(t, kind)
+	}
 	name := c.a.indexNames().choose(t.Schema, t.Name, c.cols)
+	y := IndexStats{Schema: t.Schema, Table: t.Name, Name: name, Partitioned: t.Partitioned}
 	stmt, ok := rewriteIndexDef(c.root.Definition, func(is *pg_query.IndexStmt) {
 		is.Idxname = name
 		is.Relation.Schemaname, is.Relation.Relname, is.Relation.Inh = t.Schema, t.Name, !t.Partitioned
@@ -364,12 +473,106 @@ func (c *completion) build(t TableStats) IndexStats {
 		if t.Partitioned {
 			stmt = fmt.Sprintf("-- CREATE INDEX %s ON ONLY %s (the keys of %s)", quoted("", name), quoted(t.Schema, t.Name), c.root.Name)
 		}
+		fmt.Fprintf(&c.sql, "%s;\n", stmt)
+		return y, false
 	}
 	fmt.Fprintf(&c.sql, "%s;\n", stmt)
 	if !t.Partitioned {
 		c.builds++
 	}
-	return IndexStats{Schema: t.Schema, Table: t.Name, Name: name, Partitioned: t.Partitioned}
+	return y, true
+}
+
+// buildConstraint writes the statements that give partition t a
+// constraint of the root's kind ("primary" or "unique"): PostgreSQL
+// attaches an index to one backing a constraint only if it backs one too.
+// On a plain partition the index is built CONCURRENTLY, then the
+// constraint is added USING it; on a partitioned one ADD CONSTRAINT on
+// ONLY it creates a partitioned index, not valid, completed below. The
+// index takes the constraint's name, PostgreSQL's default one
+// (table_pkey, table_cols_key) unless taken. Exclusion and deferrable
+// constraints, and keys that are not plain columns, are left as comments.
+func (c *completion) buildConstraint(t TableStats, kind string) (IndexStats, bool) {
+	label, cols := "pkey", []string(nil)
+	if kind == "unique" {
+		label, cols = "key", c.cols
+	}
+	n := c.a.indexNames()
+	name := schema.ChooseName(t.Name, cols, label, func(s string) bool { return n.taken[relKey{t.Schema, s}] })
+	n.taken[relKey{t.Schema, name}] = true
+	y := IndexStats{Schema: t.Schema, Table: t.Name, Name: name, Partitioned: t.Partitioned}
+	clause, ok := constraintClause(c.root, c.shape, kind)
+	table := quoted(t.Schema, t.Name)
+	if !ok {
+		fmt.Fprintf(&c.sql, "-- ALTER TABLE ONLY %s ADD CONSTRAINT %s (the %s constraint of %s, on %s);\n",
+			table, quoted("", name), kind, c.root.Name, t.Qualified())
+		return y, false
+	}
+	if t.Partitioned {
+		fmt.Fprintf(&c.sql, "ALTER TABLE ONLY %s ADD CONSTRAINT %s %s;\n", table, quoted("", name), clause)
+		return y, true
+	}
+	stmt, ok := rewriteIndexDef(c.root.Definition, func(is *pg_query.IndexStmt) {
+		is.Idxname = name
+		is.Relation.Schemaname, is.Relation.Relname, is.Relation.Inh = t.Schema, t.Name, true
+		is.Concurrent, is.Primary, is.Isconstraint = true, false, false
+	})
+	if !ok {
+		fmt.Fprintf(&c.sql, "-- CREATE UNIQUE INDEX CONCURRENTLY %s ON %s (the keys of %s);\n-- ALTER TABLE %s ADD CONSTRAINT %s %s USING INDEX %s;\n",
+			quoted("", name), table, c.root.Name, table, quoted("", name), constraintWord(kind), quoted("", name))
+		return y, false
+	}
+	fmt.Fprintf(&c.sql, "%s;\nALTER TABLE %s ADD CONSTRAINT %s %s USING INDEX %s;\n", stmt, table, quoted("", name),
+		constraintWord(kind), quoted("", name))
+	c.builds++
+	return y, true
+}
+
+// constraintKind returns the kind of constraint x backs: "primary",
+// "unique", "exclusion", or "" for none.
+func constraintKind(x IndexStats) string {
+	switch {
+	case x.ConstraintType != "":
+		return x.ConstraintType
+	case x.Constraint == "":
+		return ""
+	case x.Primary:
+		return "primary"
+	case x.Unique:
+		return "unique"
+	}
+	return "exclusion"
+}
+
+func constraintWord(kind string) string {
+	if kind == "primary" {
+		return "PRIMARY KEY"
+	}
+	return "UNIQUE"
+}
+
+// constraintClause renders the constraint x backs, as ADD CONSTRAINT
+// takes it ("PRIMARY KEY (a, b) INCLUDE (c)"), and false when it cannot:
+// an exclusion or deferrable constraint, or keys that are not plain
+// columns in a plain B-tree.
+func constraintClause(x IndexStats, sh shape, kind string) (string, bool) {
+	if kind != "primary" && kind != "unique" || x.Deferrable || sh.method != "btree" || sh.exprs != "" || sh.pred != "" || len(sh.keys) == 0 {
+		return "", false
+	}
+	for i, k := range sh.keys {
+		if k == "" || i < len(sh.opts) && sh.opts[i] != "" {
+			return "", false
+		}
+	}
+	out := constraintWord(kind)
+	if sh.nnd {
+		out += " NULLS NOT DISTINCT"
+	}
+	out += " (" + quotedList(sh.keys) + ")"
+	if len(sh.include) > 0 {
+		out += " INCLUDE (" + quotedList(sh.include) + ")"
+	}
+	return out, true
 }
 
 // reattachUndo goes back to the state before the completion of x: an
@@ -380,8 +583,7 @@ func (c *completion) build(t TableStats) IndexStats {
 // not attached.
 func reattachUndo(a *analysis, x IndexStats, reused []IndexStats) string {
 	if x.Constraint != "" {
-		return fmt.Sprintf("-- An index attached to %s cannot be detached or dropped alone, and %s backs constraint %s: "+
-			"going back means dropping and adding that constraint again.", x.Name, x.Name, x.Constraint)
+		return constraintUndo(a, x, reused)
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "-- An index attached to a partitioned index cannot be detached or dropped alone: drop %s with every index "+
@@ -389,12 +591,33 @@ func reattachUndo(a *analysis, x IndexStats, reused []IndexStats) string {
 	recreate(a, &b, x, "")
 	if len(reused) > 0 {
 		fmt.Fprintf(&b, "\n-- Dropping %s dropped %s too, attached to it by the remediation: build %s again, not attached.",
-			x.Name, indexNames(reused), plural(len(reused), "it", "them"))
+			x.Name, qualifiedIndexNames(reused), plural(len(reused), "it", "them"))
 	}
 	for _, y := range reused {
 		recreate(a, &b, y, "")
 	}
 	return b.String()
+}
+
+// constraintUndo goes back to the state before the completion of x, which
+// backs a constraint: ALTER TABLE ONLY ... DROP CONSTRAINT drops it with
+// the constraints (and indexes) attached to it at every level, and adding
+// it again ON ONLY the partitioned table leaves it as it was, not valid.
+// When constraints were attached to it before, or the partitions' own ones
+// were attached by the remediation, it says what to do instead.
+func constraintUndo(a *analysis, x IndexStats, reused []IndexStats) string {
+	sh, _ := shapeOf(x)
+	clause, ok := constraintClause(x, sh, constraintKind(x))
+	if !ok || len(reused) > 0 || len(partitionIndexes(a, x)) > 0 {
+		return fmt.Sprintf("-- An index attached to %s cannot be detached or dropped alone, and %s backs constraint %s: "+
+			"going back means dropping that constraint (ALTER TABLE ONLY %s DROP CONSTRAINT %s, which drops the partitions' "+
+			"constraints attached to it) and adding again ON ONLY each table the constraints there were before.",
+			x.Name, x.Name, x.Constraint, quoted(x.Schema, x.Table), quoted("", x.Constraint))
+	}
+	table := quoted(x.Schema, x.Table)
+	return fmt.Sprintf("-- Dropping constraint %s drops the partitions' constraints and indexes attached to it; adding it again "+
+		"ON ONLY %s leaves it not valid, as it was.\nALTER TABLE ONLY %s DROP CONSTRAINT %s;\nALTER TABLE ONLY %s ADD CONSTRAINT %s %s;",
+		x.Constraint, x.QualifiedTable(), table, quoted("", x.Constraint), table, quoted("", x.Constraint), clause)
 }
 
 // recreate writes the statements that build y again as it is in the
@@ -436,7 +659,7 @@ func tableNames(ts []TableStats) string {
 	return strings.Join(out, ", ")
 }
 
-func indexNames(xs []IndexStats) string {
+func qualifiedIndexNames(xs []IndexStats) string {
 	out := make([]string, len(xs))
 	for i, x := range xs {
 		out[i] = x.Qualified()

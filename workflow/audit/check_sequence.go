@@ -127,7 +127,7 @@ func descendingFinding(a *analysis, sq SequenceStats) (Finding, bool) {
 	if byColumn {
 		what = fmt.Sprintf("the %s minimum of the column it feeds, %s (%s)", sq.ColumnType, sq.OwnedBy, count(lower))
 	}
-	left := min(last, base+1) - lower
+	left := max(min(last, base+1)-lower, 0) // failed calls still count down
 	if wraps {
 		f.Message = fmt.Sprintf("%s cycles: it counts down and has used %s of the way to its minimum (%s), where it wraps around to "+
 			"its maximum (%s) and hands out the same values again instead of failing: %s values left before it does.%s",
@@ -197,7 +197,7 @@ func sequenceFinding(a *analysis, sq SequenceStats) (Finding, bool) {
 			what += fmt.Sprintf("; the %s sequence itself could go on to %s", cmpNone(sq.DataType), count(sq.MaxValue))
 		}
 	}
-	left := limit - max(last, base-1)
+	left := max(limit-max(last, base-1), 0) // failed calls still count up
 	if wraps {
 		f.Message = fmt.Sprintf("%s cycles: it has used %s of the way to its maximum (%s), where it wraps around to its minimum (%s) "+
 			"and hands out the same values again instead of failing: %s values left before it does.%s",

@@ -40,6 +40,10 @@ const (
 // read-only transaction, so the locks never exceed this.
 const seqChunk = 1000
 
+// auditWorkMemSQL gives the audit's own transaction the memory its reads
+// need (SET LOCAL ends with the transaction).
+const auditWorkMemSQL = "SET LOCAL work_mem = '64MB'"
+
 // Collect reads a snapshot of the connected database through c: a
 // capability probe (server version, recovery, role and memberships,
 // pg_stat_statements with its schema, version and real columns, settings,
@@ -66,6 +70,13 @@ func Collect(ctx context.Context, c *pgread.Conn) (*Snapshot, error) {
 		tx = markTx(tx) // the audit's own statements stay out of its findings
 		if err := k.probe(ctx, tx); err != nil {
 			return fmt.Errorf("capability probe: %w", err)
+		}
+		// After the probe has read the server's own work_mem: reads that
+		// sort or buffer (pg_stat_statements returns its rows through a
+		// tuplestore) stay in memory, so the audit does not write the temp
+		// files it reports.
+		if _, err := tx.Exec(ctx, auditWorkMemSQL); err != nil {
+			return fmt.Errorf("set the audit's work_mem: %w", err)
 		}
 		for _, step := range []func(context.Context, pgx.Tx) error{
 			k.tables, k.indexes, k.foreignKeys, k.sequences, k.bloat, k.statements,

@@ -299,6 +299,15 @@ func TestCollectRoles(t *testing.T) {
 		if !srv.TrackCounts {
 			t.Error("track_counts off?")
 		}
+		// The server's work_mem, not the one the audit's own reads use
+		// (read on a new session: admin lowered its own above).
+		var workMem string
+		if err := db.Connect(t).QueryRow(ctx, "SELECT current_setting('work_mem')").Scan(&workMem); err != nil {
+			t.Fatal(err)
+		}
+		if got := srv.Settings["work_mem"]; got != workMem {
+			t.Errorf("work_mem recorded as %q, the server's is %q", got, workMem)
+		}
 		for _, name := range []string{SectionTables, SectionIndexes, SectionForeignKeys, SectionSequences, SectionBloat, SectionXID} {
 			wantSectionStatus(t, s, name, SectionCollected, "")
 		}

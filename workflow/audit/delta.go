@@ -18,9 +18,9 @@ import (
 // between the snapshots (or the server restarted) the whole delta is
 // refused; a table, index or statement whose counters went down, or that
 // is missing from either side, is left out of the delta and named in the
-// notes, but for a statement new in b, kept whole (see deltaStatements); when pg_stat_statements was reset or evicted entries between the
-// snapshots, the statements section is dropped, since its totals no longer
-// add up (see deltaStatements).
+// notes. A statement new in b is kept whole, and when pg_stat_statements
+// was reset or evicted entries between the snapshots the statements section
+// is dropped, since its totals no longer add up (see deltaStatements).
 func Delta(a, b *Snapshot) (*Snapshot, []string, error) {
 	switch {
 	case a == nil || b == nil:
@@ -115,6 +115,9 @@ func deltaStatements(a, b, d *Snapshot, notes []string) ([]StatementStats, []str
 	var dropped string
 	evicted := 0
 	for _, st := range a.Statements {
+		if st.QueryID == 0 {
+			continue // hidden rows are not matched (see below)
+		}
 		if !slices.ContainsFunc(b.Statements, func(x StatementStats) bool { return x.QueryID == st.QueryID }) {
 			evicted++
 		}

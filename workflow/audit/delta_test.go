@@ -130,3 +130,17 @@ func TestDeltaHiddenStatements(t *testing.T) {
 		t.Error("the delta changed b's sections")
 	}
 }
+
+// TestDeltaHiddenRowsAreNotEvictions: a hidden row in the first snapshot
+// only is no sign of eviction (it cannot be matched anyway).
+func TestDeltaHiddenRowsAreNotEvictions(t *testing.T) {
+	a, b := deltaPair()
+	a.Statements = append(a.Statements, StatementStats{Query: hiddenQueryText, Calls: 4})
+	d, notes, err := Delta(a, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Statements) != 2 {
+		t.Errorf("statements %+v, notes %q: the per-query figures were dropped", d.Statements, notes)
+	}
+}

@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"math"
@@ -248,7 +249,7 @@ func TestIndexNamer(t *testing.T) {
 	}{
 		{"t", []string{"a"}, "t_a_idx1"},
 		{"t", []string{"b"}, "t_b_idx"},
-		{"t", []string{"a"}, "t_a_idx1"}, // same table and columns: same name
+		{"t", []string{"a"}, "t_a_idx2"}, // a name handed out is taken
 		{"t", []string{"a", "c"}, "t_a_c_idx"},
 		{long, []string{"a"}, long[:57] + "_a_idx"},
 		{"é" + long, []string{"a"}, "é" + long[:55] + "_a_idx"},
@@ -257,6 +258,13 @@ func TestIndexNamer(t *testing.T) {
 		if got := n.choose("s", tt.table, tt.cols); got != tt.want || len(got) > 63 {
 			t.Errorf("choose(%s, %q) = %q, want %q", tt.table, tt.cols, got, tt.want)
 		}
+	}
+	// Foreign keys on the same columns share one index.
+	if a, b := n.chooseShared("s", "f", []string{"x"}), n.chooseShared("s", "f", []string{"x"}); a != "f_x_idx" || b != a {
+		t.Errorf("chooseShared: %q then %q, want f_x_idx twice", a, b)
+	}
+	if got := n.choose("s", "f", []string{"x"}); got != "f_x_idx1" {
+		t.Errorf("choose after chooseShared: %q, want f_x_idx1", got)
 	}
 }
 
@@ -291,7 +299,8 @@ func TestParseSnapshotOwner(t *testing.T) {
 				t.Fatal(err)
 			case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
 				t.Fatalf("error %v, want %q", err, tt.wantErr)
-			case err == nil && (got.Sequences[0].OwnerTable != s.Sequences[0].OwnerTable || got.Sequences[0].OwnedBy != s.Sequences[0].OwnedBy ||
+			case err == nil && (got.Sequences[0].OwnerTable != s.Sequences[0].OwnerTable ||
+				got.Sequences[0].OwnedBy != cmp.Or(s.Sequences[0].OwnedBy, strings.Trim(s.Sequences[0].OwnerSchema+"."+s.Sequences[0].OwnerTable+"."+s.Sequences[0].OwnerColumn, ".")) ||
 				!got.ForeignKeys[0].Partitioned || !got.ForeignKeys[0].NotEnforced):
 				t.Errorf("round trip: %+v, %+v", got.Sequences[0], got.ForeignKeys[0])
 			}

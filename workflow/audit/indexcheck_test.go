@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pgrollout/pgrollout/workflow"
 	"github.com/pgrollout/pgrollout/workflow/md"
@@ -373,16 +374,7 @@ func TestInvalidPartitionedIndex(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := findingOf(t, Analyze(tt.s), CheckInvalidIndex, "app.ev_payload")
 			all := f.Message + "\n" + f.Why + "\n" + f.Remediation + "\n" + strings.Join(f.Caveats, "\n")
-			for _, want := range tt.has {
-				if !strings.Contains(all, want) {
-					t.Errorf("lacks %q:\n%s", want, all)
-				}
-			}
-			for _, not := range tt.hasNot {
-				if strings.Contains(all, not) {
-					t.Errorf("has %q:\n%s", not, all)
-				}
-			}
+			wantTexts(t, all, tt.has, tt.hasNot)
 			for _, want := range tt.undo {
 				if !strings.Contains(f.Undo, want) {
 					t.Errorf("undo lacks %q:\n%s", want, f.Undo)
@@ -437,6 +429,10 @@ func TestIndexTotalCountsPartitionsOnce(t *testing.T) {
 	if d := indexItem(s).Detail; !strings.Contains(d, "3 indexes, "+md.Bytes(3<<20)+" in all") {
 		t.Errorf("total:\n%s", d)
 	}
+	s.CapturedAt, s.ServerVersion, s.Database.Name = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC), "16.4", "db"
+	if d := overviewItem("s.json", s, Analyze(s)).Detail; !strings.Contains(d, "3 indexes ("+md.Bytes(3<<20)+")") {
+		t.Errorf("overview total:\n%s", d)
+	}
 }
 
 // TestCacheAdviceNeedsItsView: the cache-hit-ratio remediation queries
@@ -467,6 +463,103 @@ func TestCacheAdviceNeedsItsView(t *testing.T) {
 		}
 		if !found {
 			t.Fatalf("%s: the sample has no cache-hit-ratio finding", c.name)
+		}
+	}
+}
+
+// TestInvalidPartitionedIndexNoFailingSQL: what the completion cannot write
+// is left as comments all through (an ATTACH of an index never built would
+// fail), an exclusion constraint gets only comments, an attached index not
+// valid is rebuilt and attached again, never dropped, and a table name
+// with a quote is doubled in the pg_partition_tree caveat.
+func TestInvalidPartitionedIndexNoFailingSQL(t *testing.T) {
+	only := partitionedIndex("ev", "ev_payload", 0, "payload")
+	only.Valid = false
+	odd := only
+	odd.Definition = "CREATE INDEX ev_payload ON ONLY app.ev USING btree ((("
+	excl := only
+	excl.Constraint, excl.ConstraintType = "ev_excl", "exclusion"
+	attached := btreeIndex("ev_1", "ev_1_payload", 1<<20, "app.ev_payload", "payload")
+	attached.Valid = false
+	quote := partitionedIndex("e'v", "ev_payload", 0, "payload")
+	quote.Valid = false
+	tests := []struct {
+		name     string
+		s        *Snapshot
+		object   string
+		runnable []string // the statements that run, in order
+		has      []string
+		hasNot   []string
+	}{{
+		name:     "a definition the rewrite cannot read",
+		s:        withPartitions(odd),
+		object:   "app.ev_payload",
+		runnable: nil,
+		has:      []string{"-- ALTER INDEX app.ev_payload ATTACH PARTITION app.ev_1_payload_idx;", "left as comments"},
+	}, {
+		name:   "an exclusion constraint",
+		s:      withPartitions(excl),
+		object: "app.ev_payload",
+		has:    []string{"-- ALTER TABLE ONLY app.ev_1 ADD CONSTRAINT", "-- ALTER TABLE ONLY app.ev DROP CONSTRAINT ev_excl;"},
+		hasNot: []string{"DROP INDEX"},
+	}, {
+		name:     "an attached index not valid, with a valid twin",
+		s:        withPartitions(only, attached, btreeIndex("ev_1", "ev_1_payload_twin", 1<<20, "", "payload")),
+		object:   "app.ev_1_payload",
+		runnable: []string{"REINDEX INDEX CONCURRENTLY app.ev_1_payload;", "ALTER INDEX app.ev_payload ATTACH PARTITION app.ev_1_payload;"},
+		hasNot:   []string{"DROP INDEX", "becomes valid once"},
+	}, {
+		name:     "the parent of an attached index not valid",
+		s:        withPartitions(only, attached, btreeIndex("ev_2", "ev_2_payload", 1<<20, "app.ev_payload", "payload")),
+		object:   "app.ev_payload",
+		runnable: []string{"REINDEX INDEX CONCURRENTLY app.ev_1_payload;", "ALTER INDEX app.ev_payload ATTACH PARTITION app.ev_1_payload;"},
+	}, {
+		name: "every attached index valid, the parent not",
+		s: withPartitions(only, btreeIndex("ev_1", "ev_1_payload", 1<<20, "app.ev_payload", "payload"),
+			btreeIndex("ev_2", "ev_2_payload", 1<<20, "app.ev_payload", "payload")),
+		object:   "app.ev_payload",
+		runnable: []string{"ALTER INDEX app.ev_payload ATTACH PARTITION app.ev_1_payload;"},
+	}, {
+		name: "partitions not known, a quote in the table name",
+		s: func() *Snapshot {
+			s := healthy()
+			s.Tables = append(s.Tables, TableStats{Schema: "app", Name: "e'v", Partitioned: true})
+			s.Indexes = append(s.Indexes, quote)
+			return s
+		}(),
+		object: "app.ev_payload",
+		has:    []string{`pg_partition_tree('app."e''v"')`},
+	}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := findingOf(t, Analyze(tt.s), CheckInvalidIndex, tt.object)
+			var runnable []string
+			for _, l := range strings.Split(f.Remediation, "\n") {
+				if l != "" && !strings.HasPrefix(l, "--") {
+					runnable = append(runnable, l)
+				}
+			}
+			if !slices.Equal(runnable, tt.runnable) {
+				t.Errorf("runs %q, want %q:\n%s", runnable, tt.runnable, f.Remediation)
+			}
+			all := f.Message + "\n" + f.Remediation + "\n" + f.Undo + "\n" + strings.Join(f.Caveats, "\n")
+			wantTexts(t, all, tt.has, tt.hasNot)
+		})
+	}
+}
+
+// wantTexts fails the test for each of has missing from all and each of
+// hasNot in it.
+func wantTexts(t *testing.T, all string, has, hasNot []string) {
+	t.Helper()
+	for _, want := range has {
+		if !strings.Contains(all, want) {
+			t.Errorf("lacks %q:\n%s", want, all)
+		}
+	}
+	for _, not := range hasNot {
+		if strings.Contains(all, not) {
+			t.Errorf("has %q:\n%s", not, all)
 		}
 	}
 }

@@ -45,7 +45,9 @@ func overviewItem(file string, s *Snapshot, r Report) workflow.Item {
 		tableBytes += t.TotalBytes
 	}
 	for _, x := range s.Indexes {
-		indexBytes += x.SizeBytes
+		if !x.Partitioned { // its size is its partitions' indexes', counted too
+			indexBytes += x.SizeBytes
+		}
 	}
 	fmt.Fprintf(&b, "\nThe snapshot lists %d %s (%s with their indexes and TOAST), %d %s (%s) and ",
 		len(s.Tables), plural(len(s.Tables), "table", "tables"), md.Bytes(tableBytes),

@@ -286,12 +286,7 @@ CREATE INDEX ml_b_own ON ml_b (k);
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			db := pgtest.NewDB(t)
-			conn := db.Connect(t)
-			if _, err := conn.Exec(context.Background(), tt.seed+"ANALYZE;"); err != nil {
-				t.Fatalf("seed: %v", err)
-			}
-			s, _ := collectAs(t, db.DSN)
+			db, conn, s := seededSnapshot(t, tt.seed)
 			f := findingOf(t, Analyze(s), CheckInvalidIndex, tt.root)
 			before := indexCatalog(t, conn)
 
@@ -357,4 +352,124 @@ HAVING count(*) > 1 ORDER BY 1`)
 		t.Fatal(err)
 	}
 	return tables
+}
+
+// TestInvalidPartitionFixesLive: the completion of a partitioned index that
+// backs a constraint adds the partitions' constraints (ATTACH refuses an
+// index without one), and an attached index that is not valid is rebuilt
+// and attached again, never dropped. After the remediation the root is
+// valid (for a re-attach, from PostgreSQL 14: before, ATTACH of an index
+// already attached does not validate the parent) and a second audit finds
+// nothing; the undo brings the indexes back to what they were.
+func TestInvalidPartitionFixesLive(t *testing.T) {
+	const pk = `
+CREATE SCHEMA app;
+SET search_path = app;
+CREATE TABLE p (id int NOT NULL, k int) PARTITION BY RANGE (id);
+CREATE TABLE p1 PARTITION OF p FOR VALUES FROM (0) TO (10);
+CREATE TABLE p2 PARTITION OF p FOR VALUES FROM (10) TO (20) PARTITION BY RANGE (id);
+CREATE TABLE p21 PARTITION OF p2 FOR VALUES FROM (10) TO (15);
+CREATE TABLE p22 PARTITION OF p2 FOR VALUES FROM (15) TO (20);
+INSERT INTO p SELECT g, g FROM generate_series(0, 19) g;
+`
+	const attached = `
+CREATE SCHEMA app;
+SET search_path = app;
+CREATE TABLE q (id int, v int) PARTITION BY LIST (id);
+CREATE TABLE q1 PARTITION OF q FOR VALUES IN (1);
+CREATE TABLE q2 PARTITION OF q FOR VALUES IN (2);
+CREATE INDEX q_v ON ONLY q (v);
+CREATE INDEX q2_v ON q2 (v);
+ALTER INDEX q_v ATTACH PARTITION q2_v;
+CREATE INDEX q1_v ON q1 (v);
+CREATE INDEX q1_v_twin ON q1 (v);
+UPDATE pg_index SET indisvalid = false WHERE indexrelid = 'q1_v'::regclass;
+ALTER INDEX q_v ATTACH PARTITION q1_v;
+`
+	tests := []struct {
+		name    string
+		seed    string
+		object  string // the finding run
+		root    string // valid after it
+		reindex bool   // the fix is a re-attach (validates from PostgreSQL 14)
+		has     []string
+		hasNot  []string
+	}{{
+		name:   "primary key, plain and sub-partitioned partitions",
+		seed:   pk + "ALTER TABLE ONLY p ADD PRIMARY KEY (id);\n",
+		object: "app.p_pkey", root: "app.p_pkey",
+		has: []string{"ALTER TABLE app.p1 ADD CONSTRAINT p1_pkey PRIMARY KEY USING INDEX p1_pkey;",
+			"ALTER TABLE ONLY app.p2 ADD CONSTRAINT p2_pkey PRIMARY KEY (id);", "ALTER TABLE ONLY app.p DROP CONSTRAINT p_pkey;"},
+	}, {
+		name:   "unique constraint with INCLUDE, a name taken",
+		seed:   pk + "CREATE TABLE p1_id_key (x int);\nALTER TABLE ONLY p ADD CONSTRAINT p_u UNIQUE (id) INCLUDE (k);\n",
+		object: "app.p_u", root: "app.p_u",
+		has: []string{"ADD CONSTRAINT p1_id_key1 UNIQUE USING INDEX p1_id_key1;", "ALTER TABLE ONLY app.p2 ADD CONSTRAINT p2_id_key UNIQUE (id) INCLUDE (k);"},
+	}, {
+		name:   "an attached index not valid, with a valid twin",
+		seed:   attached,
+		object: "app.q1_v", root: "app.q_v", reindex: true,
+		has:    []string{"REINDEX INDEX CONCURRENTLY app.q1_v;\nALTER INDEX app.q_v ATTACH PARTITION app.q1_v;"},
+		hasNot: []string{"DROP INDEX"},
+	}, {
+		name:   "the parent of an attached index not valid",
+		seed:   attached,
+		object: "app.q_v", root: "app.q_v", reindex: true,
+		has: []string{"REINDEX INDEX CONCURRENTLY app.q1_v;\nALTER INDEX app.q_v ATTACH PARTITION app.q1_v;"},
+	}, {
+		name:   "every attached index valid, the parent not",
+		seed:   attached + "REINDEX INDEX q1_v;\n",
+		object: "app.q_v", root: "app.q_v", reindex: true,
+		has:    []string{"ALTER INDEX app.q_v ATTACH PARTITION app.q"},
+		hasNot: []string{"REINDEX"},
+	}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			db, conn, s := seededSnapshot(t, tt.seed)
+			f := findingOf(t, Analyze(s), CheckInvalidIndex, tt.object)
+			for _, want := range tt.has {
+				if !strings.Contains(f.Remediation+"\n"+f.Undo, want) {
+					t.Errorf("lacks %q:\n%s\nundo:\n%s", want, f.Remediation, f.Undo)
+				}
+			}
+			for _, not := range tt.hasNot {
+				if strings.Contains(f.Remediation, not) {
+					t.Errorf("has %q:\n%s", not, f.Remediation)
+				}
+			}
+			before := indexCatalog(t, conn)
+
+			execScript(t, conn, f.Remediation)
+			if tt.reindex && (&analysis{s: s}).major() < 14 {
+				return
+			}
+			if got := indexState(t, conn, tt.root); got != "valid" {
+				t.Fatalf("after the remediation %s is %s:\n%s", tt.root, got, f.Remediation)
+			}
+			again, _ := collectAs(t, db.DSN)
+			if _, fs := result(Analyze(again), CheckInvalidIndex); len(fs) > 0 {
+				t.Errorf("a second audit still finds %q after:\n%s", fs, f.Remediation)
+			}
+			if tt.reindex {
+				return // nothing to undo
+			}
+			execScript(t, conn, f.Undo)
+			if after := indexCatalog(t, conn); !slices.Equal(after, before) {
+				t.Errorf("after the undo the indexes differ:\n%s\nundo:\n%s", pgtest.Diff(before, after), f.Undo)
+			}
+		})
+	}
+}
+
+// seededSnapshot runs seed (then ANALYZE) in a new scratch database and
+// collects it as the superuser.
+func seededSnapshot(t *testing.T, seed string) (pgtest.DB, *pgx.Conn, *Snapshot) {
+	t.Helper()
+	db := pgtest.NewDB(t)
+	conn := db.Connect(t)
+	if _, err := conn.Exec(context.Background(), seed+"ANALYZE;"); err != nil {
+		t.Fatalf("seed: %v", err)
+	}
+	s, _ := collectAs(t, db.DSN)
+	return db, conn, s
 }

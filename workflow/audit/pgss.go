@@ -17,7 +17,8 @@ import (
 // is that of the row with the most calls (the texts of one queryid differ
 // only by what the first call of each row was written with). Rows whose
 // queryid is hidden (zero) cannot be told apart and stay as they are. The
-// result is ordered by total time, most first, then by queryid.
+// result is ordered by total time, most first, then by queryid (then
+// calls and text, for the hidden rows).
 func mergeStatements(rows []StatementStats) []StatementStats {
 	out := make([]StatementStats, 0, len(rows))
 	at := map[int64]int{}
@@ -46,7 +47,8 @@ func mergeStatements(rows []StatementStats) []StatementStats {
 		}
 	}
 	slices.SortStableFunc(out, func(a, b StatementStats) int {
-		return cmp.Or(cmp.Compare(b.TotalExecTimeMs, a.TotalExecTimeMs), cmp.Compare(a.QueryID, b.QueryID))
+		return cmp.Or(cmp.Compare(b.TotalExecTimeMs, a.TotalExecTimeMs), cmp.Compare(a.QueryID, b.QueryID),
+			cmp.Compare(b.Calls, a.Calls), cmp.Compare(a.Query, b.Query))
 	})
 	return out
 }

@@ -385,7 +385,8 @@ func (s *Snapshot) CacheHitRatio() (float64, bool) {
 // block, written by earlier builds, reads as unknown); captured_at may not
 // be before stats_reset or postmaster_start; table and index names are unique; an
 // index's constraint_type is primary, unique or exclusion, and its
-// parent_index names another index of the snapshot. The
+// parent_index names another index of the snapshot, a table's partition_of
+// another table, and neither chain loops. The
 // sections of a live collection are checked too: foreign keys need their
 // names, columns and referenced table; sequences their names, an integer
 // data type, a minimum below the maximum, a non-zero increment, a
@@ -407,6 +408,11 @@ func ParseSnapshot(name string, data []byte) (*Snapshot, error) {
 	s.unknownSizes()
 	if err := s.check(doc); err != nil {
 		return nil, err
+	}
+	for i, q := range s.Sequences { // the messages name the owner by owned_by
+		if q.OwnedBy == "" && q.OwnerTable != "" {
+			s.Sequences[i].OwnedBy = strings.Join([]string{q.OwnerSchema, q.OwnerTable, q.OwnerColumn}, ".")
+		}
 	}
 	return &s, nil
 }
@@ -504,12 +510,15 @@ func (s *Snapshot) check(doc *jsonpos.Doc) error {
 	return s.checkLive(doc)
 }
 
-// checkIndexLinks requires a known constraint_type and a parent_index that
-// names another index of the snapshot.
+// checkIndexLinks requires a known constraint_type, a parent_index that
+// names another index of the snapshot and a partition_of that names another
+// table, with no loop in either chain.
 func (s *Snapshot) checkIndexLinks(doc *jsonpos.Doc) error {
 	names := make(map[string]bool, len(s.Indexes))
+	parents := make(map[string]string, len(s.Indexes))
 	for _, x := range s.Indexes {
 		names[x.Qualified()] = true
+		parents[x.Qualified()] = x.ParentIndex
 	}
 	for i, x := range s.Indexes {
 		at := []any{"indexes", i}
@@ -521,9 +530,40 @@ func (s *Snapshot) checkIndexLinks(doc *jsonpos.Doc) error {
 		case x.ParentIndex == x.Qualified() || !names[x.ParentIndex]:
 			return doc.Locate(fmt.Errorf("index %s: parent_index %q is not another index of the snapshot", x.Qualified(), x.ParentIndex),
 				append(at, "parent_index")...)
+		case loops(x.Qualified(), func(n string) string { return parents[n] }):
+			return doc.Locate(fmt.Errorf("index %s: its parent_index chain comes back to it", x.Qualified()), append(at, "parent_index")...)
+		}
+	}
+	tables := make(map[string]string, len(s.Tables))
+	for _, t := range s.Tables {
+		tables[t.Qualified()] = t.PartitionOf
+	}
+	for i, t := range s.Tables {
+		at := []any{"tables", i, "partition_of"}
+		_, known := tables[t.PartitionOf]
+		switch {
+		case t.PartitionOf == "":
+		case t.PartitionOf == t.Qualified() || !known:
+			return doc.Locate(fmt.Errorf("table %s: partition_of %q is not another table of the snapshot", t.Qualified(), t.PartitionOf), at...)
+		case loops(t.Qualified(), func(n string) string { return tables[n] }):
+			return doc.Locate(fmt.Errorf("table %s: its partition_of chain comes back to it", t.Qualified()), at...)
 		}
 	}
 	return nil
+}
+
+// loops reports whether following up from start comes back to a name
+// already seen (a partition tree is a tree; a hand-written snapshot may not
+// be).
+func loops(start string, up func(string) string) bool {
+	seen := map[string]bool{start: true}
+	for n := up(start); n != ""; n = up(n) {
+		if seen[n] {
+			return true
+		}
+		seen[n] = true
+	}
+	return false
 }
 
 // checkLive applies ParseSnapshot's rules to the sections only a live

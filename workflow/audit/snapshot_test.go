@@ -93,6 +93,34 @@ func TestParseSnapshotOldPartitionedSizes(t *testing.T) {
 	}
 }
 
+// TestParseSnapshotPartitionLoops: a hand-written partition tree that loops
+// is refused, as the checks walk it up and down.
+func TestParseSnapshotPartitionLoops(t *testing.T) {
+	for _, c := range []struct{ name, tables, indexes, want string }{
+		{"table its own partition",
+			`{"schema": "public", "name": "t", "partitioned": true, "partition_of": "public.t"}`, ``,
+			`table public.t: partition_of "public.t" is not another table of the snapshot`},
+		{"tables in a loop",
+			`{"schema": "public", "name": "t", "partition_of": "public.u"}, {"schema": "public", "name": "u", "partition_of": "public.t"}`, ``,
+			"table public.t: its partition_of chain comes back to it"},
+		{"unknown parent table",
+			`{"schema": "public", "name": "t", "partition_of": "public.nope"}`, ``,
+			`table public.t: partition_of "public.nope" is not another table of the snapshot`},
+		{"indexes in a loop",
+			`{"schema": "public", "name": "t"}`,
+			`{"schema": "public", "table": "t", "name": "x", "valid": false, "partitioned": true, "parent_index": "public.y"},
+			 {"schema": "public", "table": "t", "name": "y", "valid": true, "parent_index": "public.x"}`,
+			"index public.x: its parent_index chain comes back to it"},
+	} {
+		doc := `{"captured_at": "2026-11-02T09:30:00Z", "server_version": "16.4", "database": {"name": "db"},
+			"tables": [` + c.tables + `], "indexes": [` + c.indexes + `]}`
+		_, err := ParseSnapshot("s.json", []byte(doc))
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: got %v, want %q", c.name, err, c.want)
+		}
+	}
+}
+
 func TestParseSnapshotErrors(t *testing.T) {
 	tests := []struct {
 		name, old, new, want string
@@ -171,6 +199,12 @@ func FuzzParseSnapshot(f *testing.F) {
 	f.Add([]byte(live))
 	f.Add([]byte(`{"captured_at": "2026-11-02T09:30:00Z", "server_version": "16", "database": {"name": "d"}}`))
 	f.Add([]byte(`{"captured_at": "2026-11-02T09:30:00Z", "stats_reset": "2026-11-02T09:29:30Z", "server_version": "16", "database": {"name": "d"}}`))
+	f.Add([]byte(`{"captured_at": "2026-11-02T09:30:00Z", "server_version": "16", "database": {"name": "d"},
+		"tables": [{"schema": "p", "name": "t", "partitioned": true}, {"schema": "p", "name": "u", "partition_of": "p.t"}],
+		"indexes": [{"schema": "p", "table": "t", "name": "x", "valid": false, "partitioned": true, "columns": ["a"],
+		  "definition": "CREATE INDEX x ON ONLY p.t USING btree (a)"},
+		  {"schema": "p", "table": "u", "name": "y", "valid": true, "parent_index": "p.x", "columns": ["a"],
+		  "definition": "CREATE INDEX y ON p.u USING btree (a)"}]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		s, err := ParseSnapshot("s.json", data)
 		if err != nil {

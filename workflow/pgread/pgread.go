@@ -203,10 +203,6 @@ func sessionParams(o options) map[string]string {
 		// Catalog queries over large schemas look expensive to the
 		// planner, which would spend seconds JIT-compiling them.
 		"jit": "off",
-		// Reads that sort or buffer (pg_stat_statements returns its rows
-		// through a tuplestore) stay in memory: an audit must not write
-		// the temp files it then reports.
-		"work_mem": "64MB",
 		// Text results (QueryExecModeExec) parse the same on every server.
 		"DateStyle": "ISO, YMD",
 		"TimeZone":  "UTC",

@@ -228,7 +228,6 @@ func TestSessionSettings(t *testing.T) {
 		"lock_timeout":                        "1500ms",
 		"idle_in_transaction_session_timeout": "1min",
 		"search_path":                         "pg_catalog",
-		"work_mem":                            "64MB",
 		"TimeZone":                            "UTC",
 	}
 	err := c.ReadOnly(ctx, func(tx pgx.Tx) error {

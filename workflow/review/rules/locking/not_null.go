@@ -151,9 +151,8 @@ func notNullSteps(rel *pg_query.RangeVar, table, col string) (add, validate, set
 // scan: the model holds a validated CHECK proving the column non-null, the
 // file added and validated one earlier, or the file validates and drops a
 // helper constraint that an earlier migration added (squawk's cross-migration
-// pattern, recognised by a "<col>_not_null" or "<table>_<col>_not_null" name
-// (or _not_null_check)
-// or by a name the model does not know).
+// pattern, recognised by a name ending in "_not_null" or "_not_null_check"
+// that fits the column, or by a name the model does not know).
 func notNullProven(c *rule.Context, table, col string) bool {
 	if c.PG < 12 {
 		return false
