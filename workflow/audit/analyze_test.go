@@ -360,7 +360,7 @@ func TestChecks(t *testing.T) {
 		{"low table hit ratio", CheckCacheHitRatio, func(s *Snapshot) { s.Tables[1].HeapBlksRead = 100_000 },
 			StatusEvaluated, "", []string{"info app.child"}},
 		{"no table block counts", CheckCacheHitRatio, func(s *Snapshot) { *s = *handWritten(); clearStatio(s) },
-			StatusDegraded, "no per-table block counts", nil},
+			StatusDegraded, "no per-table block counts in the window", nil},
 		{"no blocks", CheckCacheHitRatio, func(s *Snapshot) { s.Database.BlksHit, s.Database.BlksRead = 0, 0 },
 			StatusSkipped, "the database read no blocks in the window", nil},
 

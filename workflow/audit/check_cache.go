@@ -51,7 +51,7 @@ func checkCacheHitRatio(a *analysis) outcome {
 	tables = slices.DeleteFunc(tables, func(t TableStats) bool { return t.HeapBlksRead+t.HeapBlksHit+t.IdxBlksRead+t.IdxBlksHit == 0 })
 	if len(tables) == 0 {
 		if len(a.s.Tables) > 0 {
-			o.degrade("the snapshot has no per-table block counts (pg_statio_user_tables): only the database ratio is evaluated")
+			o.degrade("no per-table block counts in the window (pg_statio_user_tables not collected, or no table read a block): only the database ratio is evaluated")
 		}
 		return o
 	}

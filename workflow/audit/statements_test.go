@@ -522,7 +522,20 @@ func TestStatementsLive(t *testing.T) {
 		}
 	}
 	if temp != 1 || seq != 1 {
-		t.Errorf("%d temp-writes statement findings, %d seq-scan-pressure on the table; findings: %+v", temp, seq, r.Findings)
+		var tempCheck CheckResult
+		for _, c := range r.Capabilities {
+			if c.Check == CheckTempWrites {
+				tempCheck = c
+			}
+		}
+		var writers []StatementStats
+		for _, st := range s.Statements {
+			if st.TempBlksWritten > 0 {
+				writers = append(writers, st)
+			}
+		}
+		t.Errorf("%d temp-writes statement findings, %d seq-scan-pressure on the table; temp-writes %+v; statements writing temp %+v; findings: %+v",
+			temp, seq, tempCheck, writers, r.Findings)
 	}
 }
 
