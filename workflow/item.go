@@ -61,3 +61,19 @@ func DecisionItem(d Decision) Item {
 		Decision: &d,
 	}
 }
+
+// DecidedThrough sets the item of a finding to be decided through the
+// project's decision resting on the finding key, whose state becomes the
+// badge and whose history is added to the detail; without one, through
+// undecided (no history yet), the badge left as it is.
+func (p Project) DecidedThrough(it Item, key string, undecided Decision) Item {
+	d, ok := p.DecisionOn(key)
+	if ok {
+		it.Badge, it.Tone = strings.TrimSuffix(d.State().Label(), "/rejected"), ToneOf(d.State())
+		it.Detail += "\n" + DecisionMarkdown(d, 2)
+	} else {
+		d = undecided
+	}
+	it.Decision = &d
+	return it
+}

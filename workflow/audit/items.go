@@ -2,7 +2,6 @@ package audit
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/pgrollout/pgrollout/workflow"
 )
@@ -73,15 +72,7 @@ func findingItems(p workflow.Project, r Report) []workflow.Item {
 				Detail: FindingMarkdown(f, 1),
 				Copy:   f.Remediation,
 			}
-			d, ok := p.DecisionOn(FindingKey(f))
-			if ok {
-				it.Badge, it.Tone = strings.TrimSuffix(d.State().Label(), "/rejected"), workflow.ToneOf(d.State())
-				it.Detail += "\n" + workflow.DecisionMarkdown(d, 2)
-			} else {
-				d = NewDecision(f)
-			}
-			it.Decision = &d
-			items = append(items, it)
+			items = append(items, p.DecidedThrough(it, FindingKey(f), NewDecision(f)))
 		}
 	}
 	return items

@@ -51,15 +51,7 @@ func findingItems(p workflow.Project, fs []Finding) []workflow.Item {
 				Tone:   severityTone(f.Severity),
 				Detail: FindingMarkdown(f, 1),
 			}
-			d, ok := p.DecisionOn(f.Key)
-			if ok {
-				it.Badge, it.Tone = strings.TrimSuffix(d.State().Label(), "/rejected"), workflow.ToneOf(d.State())
-				it.Detail += "\n" + workflow.DecisionMarkdown(d, 2)
-			} else {
-				d = NewDecision(f)
-			}
-			it.Decision = &d
-			items = append(items, it)
+			items = append(items, p.DecidedThrough(it, f.Key, NewDecision(f)))
 		}
 	}
 	return items
