@@ -283,19 +283,18 @@ LEFT JOIN LATERAL (
   WHERE cn.conrelid = x.indrelid AND cn.conindid = x.indexrelid AND cn.contype IN ('p', 'u', 'x')
   LIMIT 1
 ) con ON true
-LEFT JOIN LATERAL (
-  -- The foreign keys that depend on the index, found through pg_depend
-  -- by key (pg_constraint.conindid has no index); their clones on
-  -- partitions (conparentid <> 0) are left out.
-  SELECT array_agg(f.name ORDER BY f.name) AS names
-  FROM (SELECT fn.nspname::text || '.' || fc.relname::text || '.' || fcon.conname::text AS name
-        FROM pg_depend d
-        JOIN pg_constraint fcon ON fcon.oid = d.objid
-        JOIN pg_class fc ON fc.oid = fcon.conrelid
-        JOIN pg_namespace fn ON fn.oid = fc.relnamespace
-        WHERE d.refclassid = 'pg_class'::regclass AND d.refobjid = x.indexrelid AND d.refobjsubid = 0
-          AND d.classid = 'pg_constraint'::regclass AND fcon.contype = 'f' AND fcon.conparentid = 0) f
-) fk ON true
+LEFT JOIN (
+  -- The foreign keys that use each index (conindid), aggregated once:
+  -- pg_constraint holds far fewer foreign keys than there are indexes.
+  -- Their clones on partitions (conparentid <> 0) are left out.
+  SELECT fcon.conindid, array_agg(fn.nspname::text || '.' || fc.relname::text || '.' || fcon.conname::text
+                                  ORDER BY fn.nspname, fc.relname, fcon.conname) AS names
+  FROM pg_constraint fcon
+  JOIN pg_class fc ON fc.oid = fcon.conrelid
+  JOIN pg_namespace fn ON fn.oid = fc.relnamespace
+  WHERE fcon.contype = 'f' AND fcon.conparentid = 0
+  GROUP BY fcon.conindid
+) fk ON fk.conindid = x.indexrelid
 -- The partitioned index this one is attached to (by key).
 LEFT JOIN pg_inherits ih ON ih.inhrelid = x.indexrelid
 LEFT JOIN pg_class pi ON pi.oid = ih.inhparent
