@@ -66,3 +66,14 @@ type Finding struct {
 	// Evidence lists the IDs of the evidence that backs the finding.
 	Evidence []string `json:"evidence,omitempty"`
 }
+
+// Tone colours a severity: errors bad, warnings warn, the rest neutral.
+func (s Severity) Tone() Tone {
+	switch s {
+	case SeverityError:
+		return ToneBad
+	case SeverityWarning:
+		return ToneWarn
+	}
+	return ToneNeutral
+}

@@ -68,7 +68,7 @@ func findingItems(p workflow.Project, r Report) []workflow.Item {
 				ID:     id,
 				Title:  f.Object + " · " + f.Check,
 				Badge:  string(f.Severity),
-				Tone:   severityTone(f.Severity),
+				Tone:   f.Severity.Tone(),
 				Detail: FindingMarkdown(f, 1),
 				Copy:   f.Remediation,
 			}
@@ -97,13 +97,3 @@ func NewDecision(f Finding) workflow.Decision {
 
 // FindingID is a finding's stable item ID: its check and object.
 func FindingID(f Finding) string { return f.Check + ":" + f.Object }
-
-func severityTone(s workflow.Severity) workflow.Tone {
-	switch s {
-	case workflow.SeverityError:
-		return workflow.ToneBad
-	case workflow.SeverityWarning:
-		return workflow.ToneWarn
-	}
-	return workflow.ToneNeutral
-}

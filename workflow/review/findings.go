@@ -48,7 +48,7 @@ func findingItems(p workflow.Project, fs []Finding) []workflow.Item {
 				ID:     FindingItemPrefix + f.Key,
 				Title:  f.Rule + " · " + f.Object,
 				Badge:  string(f.Severity),
-				Tone:   severityTone(f.Severity),
+				Tone:   f.Severity.Tone(),
 				Detail: FindingMarkdown(f, 1),
 			}
 			items = append(items, p.DecidedThrough(it, f.Key, NewDecision(f)))
@@ -67,16 +67,6 @@ func NewDecision(f Finding) workflow.Decision {
 		Object:   f.Object,
 		Findings: []string{f.Key},
 	}
-}
-
-func severityTone(s workflow.Severity) workflow.Tone {
-	switch s {
-	case workflow.SeverityError:
-		return workflow.ToneBad
-	case workflow.SeverityWarning:
-		return workflow.ToneWarn
-	}
-	return workflow.ToneNeutral
 }
 
 // FindingMarkdown renders one finding: where, the lock and what it blocks,
