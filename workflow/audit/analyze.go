@@ -124,14 +124,21 @@ type analysis struct {
 	sections    map[string]Section
 	// indexes and foreignKeys hold those of each table, by qualified
 	// table name.
-	indexes     map[string][]IndexStats
+	indexes     map[string][]*IndexStats
 	foreignKeys map[string][]ForeignKeyStats
+	// shapes holds the valid indexes whose shape is known, by table, made
+	// on first use (comparableIndexes); shapeCount counts them and
+	// unknownShapes those whose shape is not known.
+	shapes                    [][]shaped
+	shapeCount, unknownShapes int
 }
 
 func newAnalysis(s *Snapshot) *analysis {
-	a := &analysis{s: s, tables: map[string]TableStats{}, sections: map[string]Section{}, indexes: map[string][]IndexStats{}}
-	for _, x := range s.Indexes {
-		a.indexes[x.QualifiedTable()] = append(a.indexes[x.QualifiedTable()], x)
+	a := &analysis{s: s, tables: map[string]TableStats{}, sections: map[string]Section{}, indexes: map[string][]*IndexStats{}}
+	for i := range s.Indexes {
+		x := &s.Indexes[i]
+		t := x.QualifiedTable()
+		a.indexes[t] = append(a.indexes[t], x)
 	}
 	a.foreignKeys = map[string][]ForeignKeyStats{}
 	for _, fk := range s.ForeignKeys {
@@ -284,7 +291,7 @@ func (a *analysis) role() string {
 }
 
 // indexesOn returns the indexes of one table.
-func (a *analysis) indexesOn(table string) []IndexStats { return a.indexes[table] }
+func (a *analysis) indexesOn(table string) []*IndexStats { return a.indexes[table] }
 
 // finding starts a finding with the fields every check fills the same way.
 func finding(sev workflow.Severity, object, window string) Finding {

@@ -10,32 +10,45 @@ import (
 	"github.com/pgrollout/pgrollout/workflow/md"
 )
 
-// shaped is a valid index with its shape.
+// shaped is a valid index of the snapshot with its shape.
 type shaped struct {
-	x  IndexStats
+	x  *IndexStats
 	sh shape
 }
 
-// comparableIndexes returns the valid indexes whose shape is known, degrading the
-// check for the others.
-func comparableIndexes(a *analysis, o *outcome) []shaped {
-	var out []shaped
-	unknown := 0
-	for _, x := range a.s.Indexes {
-		if !x.Valid || x.BeingBuilt {
-			continue
+// comparableIndexes returns the valid indexes whose shape is known, grouped
+// by table (tables in the order they first appear), and how many there are,
+// degrading the check for the others. The duplicate and redundant checks
+// share the groups, made once per analysis.
+func comparableIndexes(a *analysis, o *outcome) (byTable [][]shaped, n int) {
+	if a.shapes == nil {
+		at := map[string]int{}
+		a.shapes = [][]shaped{}
+		for i := range a.s.Indexes {
+			x := &a.s.Indexes[i]
+			if !x.Valid || x.BeingBuilt {
+				continue
+			}
+			sh, ok := shapeOf(x)
+			if !ok {
+				a.unknownShapes++
+				continue
+			}
+			t := x.QualifiedTable()
+			j, seen := at[t]
+			if !seen {
+				j = len(a.shapes)
+				at[t] = j
+				a.shapes = append(a.shapes, nil)
+			}
+			a.shapes[j] = append(a.shapes[j], shaped{x, sh})
+			a.shapeCount++
 		}
-		sh, ok := shapeOf(x)
-		if !ok {
-			unknown++
-			continue
-		}
-		out = append(out, shaped{x, sh})
 	}
-	if unknown > 0 {
-		o.degrade(fmt.Sprintf("%d %s neither key columns nor a definition to read them from", unknown, plural(unknown, "index has", "indexes have")))
+	if u := a.unknownShapes; u > 0 {
+		o.degrade(fmt.Sprintf("%d %s neither key columns nor a definition to read them from", u, plural(u, "index has", "indexes have")))
 	}
-	return out
+	return a.shapes, a.shapeCount
 }
 
 // checkDuplicateIndex finds valid indexes of one table with the same method,
@@ -52,9 +65,9 @@ func checkDuplicateIndex(a *analysis) outcome {
 	if !a.gate(&o, SectionIndexes, true, "") {
 		return o
 	}
-	idx := comparableIndexes(a, &o)
+	byTable, n := comparableIndexes(a, &o)
 	var groups [][]shaped
-	for _, same := range byTable(idx) {
+	for _, same := range byTable {
 		var tableGroups [][]shaped
 		for _, c := range same {
 			if c.x.ConstraintType == "exclusion" {
@@ -77,8 +90,8 @@ func checkDuplicateIndex(a *analysis) outcome {
 		slices.SortStableFunc(g, keepFirst)
 		reported := false
 		for _, m := range g[1:] {
-			if !attached(m.x) { // its parent's finding covers it
-				o.findings = append(o.findings, duplicateFinding(a, m.x, g[0].x))
+			if !attached(*m.x) { // its parent's finding covers it
+				o.findings = append(o.findings, duplicateFinding(a, *m.x, *g[0].x))
 				reported = true
 			}
 		}
@@ -86,7 +99,7 @@ func checkDuplicateIndex(a *analysis) outcome {
 			dups++
 		}
 	}
-	o.observe("%d valid %s compared; %d %s of exact duplicates", len(idx), plural(len(idx), "index", "indexes"),
+	o.observe("%d valid %s compared; %d %s of exact duplicates", n, plural(n, "index", "indexes"),
 		dups, plural(dups, "group", "groups"))
 	return o
 }
@@ -94,7 +107,7 @@ func checkDuplicateIndex(a *analysis) outcome {
 // keepFirst orders duplicates by which to keep (keepRank), then most
 // scans, then name.
 func keepFirst(p, q shaped) int {
-	return cmp.Or(cmp.Compare(keepRank(p.x), keepRank(q.x)), cmp.Compare(q.x.IdxScan, p.x.IdxScan), cmp.Compare(p.x.Name, q.x.Name))
+	return cmp.Or(cmp.Compare(keepRank(*p.x), keepRank(*q.x)), cmp.Compare(q.x.IdxScan, p.x.IdxScan), cmp.Compare(p.x.Name, q.x.Name))
 }
 
 // keepRank ranks an index by how much it takes to drop it: an index attached
@@ -227,9 +240,9 @@ func checkRedundantIndex(a *analysis) outcome {
 	if !a.gate(&o, SectionIndexes, true, "") {
 		return o
 	}
-	idx := comparableIndexes(a, &o)
+	byTable, _ := comparableIndexes(a, &o)
 	btrees := 0
-	for _, same := range byTable(idx) {
+	for _, same := range byTable {
 		for ci, c := range same {
 			if c.sh.method != "btree" {
 				continue
@@ -245,28 +258,11 @@ func checkRedundantIndex(a *analysis) outcome {
 	return o
 }
 
-// byTable groups indexes by table, tables in the order they first appear.
-func byTable(idx []shaped) [][]shaped {
-	at := map[string]int{}
-	var out [][]shaped
-	for _, c := range idx {
-		t := c.x.QualifiedTable()
-		i, ok := at[t]
-		if !ok {
-			i = len(out)
-			at[t] = i
-			out = append(out, nil)
-		}
-		out[i] = append(out[i], c)
-	}
-	return out
-}
-
 // widerOf returns the index of the same table that makes same[ci] redundant
 // (the narrowest, then the most scanned), or nil.
 func widerOf(a *analysis, same []shaped, ci int) *shaped {
 	c := same[ci]
-	x := c.x
+	x := *c.x
 	if x.Primary || x.Constraint != "" || x.ReplicaIdentity || a.tables[x.QualifiedTable()].ReplicaIdentityIndex == x.Name ||
 		attached(x) || len(x.ReferencedBy) > 0 {
 		return nil
@@ -301,7 +297,7 @@ func covers(c, d shaped) bool {
 }
 
 func redundantFinding(a *analysis, c, d shaped) Finding {
-	x, y := c.x, d.x
+	x, y := *c.x, *d.x
 	f := finding(workflow.SeverityWarning, x.Qualified(), a.pointInTime)
 	f.Message = fmt.Sprintf("%s on (%s) is a left prefix of %s on (%s): the wider index serves every lookup the narrower one does.",
 		x.Qualified(), keyList(c.sh), y.Qualified(), keyList(d.sh))

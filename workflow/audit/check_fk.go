@@ -218,8 +218,8 @@ func attachedByCreate(a *analysis, table string, cols []string) ([]IndexStats, b
 			seen[p] = true
 			walk(p)
 			for _, x := range a.indexesOn(p) {
-				if attachable(x, cols) {
-					found = append(found, x)
+				if attachable(*x, cols) {
+					found = append(found, *x)
 				}
 			}
 		}
@@ -256,7 +256,7 @@ func topFree(x IndexStats, parentOf map[string]string) bool {
 // could attach index x of a partition: valid, not unique, not partial, and
 // a btree on exactly cols with default options.
 func attachable(x IndexStats, cols []string) bool {
-	sh, ok := shapeOf(x)
+	sh, ok := shapeOf(&x)
 	return ok && x.Valid && !x.Unique && strings.TrimSpace(x.Definition) != "" &&
 		sh.method == "btree" && sh.pred == "" && sh.exprs == "" && len(sh.include) == 0 && slices.Equal(sh.keys, cols) &&
 		!slices.ContainsFunc(sh.opts, func(o string) bool { return o != "" })
@@ -296,7 +296,7 @@ func (a *analysis) indexNames() *indexNamer {
 }
 
 func newIndexNamer(s *Snapshot) *indexNamer {
-	n := &indexNamer{taken: map[relKey]bool{}, chosen: map[string]string{}}
+	n := &indexNamer{taken: make(map[relKey]bool, len(s.Tables)+len(s.Indexes)+len(s.Sequences)), chosen: map[string]string{}}
 	for _, t := range s.Tables {
 		n.taken[relKey{t.Schema, t.Name}] = true
 	}

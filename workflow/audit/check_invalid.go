@@ -359,7 +359,7 @@ type completion struct {
 
 // completePartitions plans the completion of x.
 func completePartitions(a *analysis, x IndexStats) *completion {
-	sh, _ := shapeOf(x)
+	sh, _ := shapeOf(&x)
 	c := &completion{a: a, root: x, shape: sh, cols: make([]string, len(sh.keys))}
 	for i, k := range sh.keys {
 		c.cols[i] = cmp.Or(k, "expr")
@@ -444,7 +444,7 @@ func (c *completion) own(t TableStats) (IndexStats, bool) {
 			continue
 		}
 		if ysh, ok := shapeOf(y); ok && sameKeys(c.shape, ysh) {
-			return y, true
+			return *y, true
 		}
 	}
 	return IndexStats{}, false
@@ -606,7 +606,7 @@ func reattachUndo(a *analysis, x IndexStats, reused []IndexStats) string {
 // When constraints were attached to it before, or the partitions' own ones
 // were attached by the remediation, it says what to do instead.
 func constraintUndo(a *analysis, x IndexStats, reused []IndexStats) string {
-	sh, _ := shapeOf(x)
+	sh, _ := shapeOf(&x)
 	clause, ok := constraintClause(x, sh, constraintKind(x))
 	if !ok || len(reused) > 0 || len(partitionIndexes(a, x)) > 0 {
 		return fmt.Sprintf("-- An index attached to %s cannot be detached or dropped alone, and %s backs constraint %s: "+
@@ -669,7 +669,7 @@ func qualifiedIndexNames(xs []IndexStats) string {
 
 // validTwin finds a valid index of the same table with the same shape.
 func validTwin(a *analysis, x IndexStats) (IndexStats, bool) {
-	sh, ok := shapeOf(x)
+	sh, ok := shapeOf(&x)
 	if !ok {
 		return IndexStats{}, false
 	}
@@ -678,7 +678,7 @@ func validTwin(a *analysis, x IndexStats) (IndexStats, bool) {
 			continue
 		}
 		if ysh, ok := shapeOf(y); ok && sameKeys(sh, ysh) && (!x.Unique || y.Unique) {
-			return y, true
+			return *y, true
 		}
 	}
 	return IndexStats{}, false

@@ -105,7 +105,7 @@ func keepReasons(a *analysis, x IndexStats) []string {
 // servedForeignKey returns a foreign key of the index's table whose columns
 // lead the index.
 func servedForeignKey(a *analysis, x IndexStats) (ForeignKeyStats, bool) {
-	sh, ok := shapeOf(x)
+	sh, ok := shapeOf(&x)
 	if !ok || sh.pred != "" {
 		return ForeignKeyStats{}, false
 	}
@@ -153,7 +153,7 @@ func unusedFinding(a *analysis, x IndexStats, keep []string, fksKnown bool) Find
 	if !x.LastIdxScan.IsZero() {
 		f.ev("Last index scan", md.Time(x.LastIdxScan))
 	}
-	sh, known := shapeOf(x)
+	sh, known := shapeOf(&x)
 	if known {
 		f.ev("Method", sh.method)
 		f.ev("Partial", yesNo(sh.pred != ""))

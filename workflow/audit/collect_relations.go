@@ -217,7 +217,13 @@ kc AS (
   JOIN pg_namespace n ON n.oid = xc.relnamespace
   CROSS JOIN LATERAL unnest(x.indkey::int2[], x.indclass::oid[], x.indcollation::oid[], x.indoption::int2[])
          WITH ORDINALITY AS u(attnum, opclass, coll, opt, n)
-  LEFT JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = u.attnum AND u.attnum > 0
+  -- A key column: a lookup by key. A join could be planned as a hash over
+  -- all of pg_attribute, which costs more than these lookups together.
+  LEFT JOIN LATERAL (
+    SELECT a.attname, a.attcollation, a.atttypid FROM pg_attribute a
+    WHERE a.attrelid = x.indrelid AND a.attnum = u.attnum AND u.attnum > 0
+    LIMIT 1
+  ) a ON true
   LEFT JOIN LATERAL ( -- an expression key: the index column's type (a lookup, not a join over all attributes)
     SELECT ia.atttypid, ty.typcollation FROM pg_attribute ia JOIN pg_type ty ON ty.oid = ia.atttypid
     WHERE ia.attrelid = x.indexrelid AND ia.attnum = u.n AND u.attnum = 0

@@ -30,14 +30,29 @@ type shape struct {
 // collection records it (Method, Columns ...); for a snapshot written by hand
 // it is read from the definition (pg_get_indexdef), which names the same
 // things.
-func shapeOf(x IndexStats) (shape, bool) {
+func shapeOf(x *IndexStats) (shape, bool) {
 	sh, ok := shapeOfKeys(x)
-	sh.nnd = strings.Contains(strings.ToUpper(x.Definition), " NULLS NOT DISTINCT")
+	sh.nnd = containsFold(x.Definition, " NULLS NOT DISTINCT")
 	return sh, ok
 }
 
+// containsFold reports whether s contains sub, ignoring case, without
+// making an upper-case copy of s. sub starts with a character that has no
+// other case (a space).
+func containsFold(s, sub string) bool {
+	if strings.Contains(s, sub) {
+		return true
+	}
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if s[i] == sub[0] && strings.EqualFold(s[i:i+len(sub)], sub) {
+			return true
+		}
+	}
+	return false
+}
+
 // shapeOfKeys is shapeOf without the NULLS NOT DISTINCT flag.
-func shapeOfKeys(x IndexStats) (shape, bool) {
+func shapeOfKeys(x *IndexStats) (shape, bool) {
 	if x.Method != "" && len(x.Columns) > 0 {
 		sh := shape{method: x.Method, keys: x.Columns, include: x.Include, exprs: x.Expressions, pred: x.Predicate}
 		sh.opts = make([]string, len(x.Columns))
