@@ -23,6 +23,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -171,14 +172,31 @@ func withDatabase(dsn, db string) (string, error) {
 	return "", fmt.Errorf("cannot point %s at database %s", pgread.Redacted(dsn), db)
 }
 
-// tracer prints each query's time and its first line.
-type tracer struct{ start time.Time }
-
-func (t *tracer) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
-	t.start = time.Now()
-	return ctx
+// tracer prints each query's session (its backend pid), start (from the
+// first query of the run), time and command tag. Both sessions of a
+// collection trace through it at once.
+type tracer struct {
+	mu    sync.Mutex
+	first time.Time
 }
 
-func (t *tracer) TraceQueryEnd(_ context.Context, _ *pgx.Conn, data pgx.TraceQueryEndData) {
-	fmt.Printf("  %8s  %s\n", time.Since(t.start).Round(100*time.Microsecond), data.CommandTag)
+// startKey keys a query's start time in its context.
+type startKey struct{}
+
+func (t *tracer) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
+	now := time.Now()
+	t.mu.Lock()
+	if t.first.IsZero() {
+		t.first = now
+	}
+	t.mu.Unlock()
+	return context.WithValue(ctx, startKey{}, now)
+}
+
+func (t *tracer) TraceQueryEnd(ctx context.Context, conn *pgx.Conn, data pgx.TraceQueryEndData) {
+	start, _ := ctx.Value(startKey{}).(time.Time)
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	fmt.Printf("  pid %-7d at %8s  %8s  %s\n", conn.PgConn().PID(), start.Sub(t.first).Round(100*time.Microsecond),
+		time.Since(start).Round(100*time.Microsecond), data.CommandTag)
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -40,9 +41,12 @@ const (
 // read-only transaction, so the locks never exceed this.
 const seqChunk = 1000
 
-// auditWorkMemSQL gives the audit's own transaction the memory its reads
-// need (SET LOCAL ends with the transaction).
-const auditWorkMemSQL = "SET LOCAL work_mem = '64MB'"
+// auditSettingsSQL gives the audit's own transactions the memory their
+// reads need, and no parallel workers: the audit already reads on two
+// sessions, and workers on its catalog reads would take the server's cores
+// from them and from the server's own work (SET LOCAL ends with the
+// transaction).
+const auditSettingsSQL = "SET LOCAL work_mem = '64MB'; SET LOCAL max_parallel_workers_per_gather = 0"
 
 // Collect reads a snapshot of the connected database through c: a
 // capability probe (server version, recovery, role and memberships,
@@ -50,56 +54,182 @@ const auditWorkMemSQL = "SET LOCAL work_mem = '64MB'"
 // the statistics window, the database's row of pg_stat_database and its XID
 // ages), then tables, indexes, foreign keys, sequences, bloat estimates and
 // the database's pg_stat_statements rows, one query each whatever the
-// schema's size: 13 statements, BEGIN, SAVEPOINT and ROLLBACK included (15
-// with pg_stat_statements installed), and 3 more, a transaction of their
-// own, for every 1,000 readable sequences or part of them, whose last
-// values are read 1,000 to a transaction (see seqChunk).
+// schema's size. The number of statements is fixed (21 on PostgreSQL 15
+// with pg_stat_statements, BEGIN, SAVEPOINT and ROLLBACK included) but for
+// 3 more, a transaction of their own, for every 1,000 readable sequences or
+// part of them, whose last values are read 1,000 to a transaction (see
+// seqChunk).
+//
+// The indexes, foreign keys and bloat estimates are read on a second
+// session (pgread.Conn.Sibling) in the first one's snapshot
+// (pg_export_snapshot), while the first reads the rest: on a large schema
+// the two halves take about as long. When the second session cannot
+// connect (a connection limit) or the snapshot cannot be shared, one
+// session reads everything.
 //
 // Sizes of relations the catalog puts under 1 MiB come from pg_class
 // instead of being measured (see sizeFloor); bloat is estimated for
 // relations of 1 MiB or more only.
 //
 // Everything runs in read-only transactions. Nothing is created, reset or
-// written. A part the server or the role cannot give is recorded in
+// written (an exported snapshot is a file the server keeps for the life of
+// the transaction). A part the server or the role cannot give is recorded in
 // Snapshot.Sections as partial or skipped with the reason instead of failing
 // the collection; Collect fails only when the connection does, the context
 // ends or the probe cannot run.
 func Collect(ctx context.Context, c *pgread.Conn) (*Snapshot, error) {
-	k := &collector{s: &Snapshot{}, sections: map[string]Section{}}
-	err := c.ReadOnly(ctx, func(tx pgx.Tx) error {
-		tx = markTx(tx) // the audit's own statements stay out of its findings
-		if err := k.probe(ctx, tx); err != nil {
-			return fmt.Errorf("capability probe: %w", err)
-		}
-		// After the probe has read the server's own work_mem: reads that
-		// sort or buffer (pg_stat_statements returns its rows through a
-		// tuplestore) stay in memory, so the audit does not write the temp
-		// files it reports.
-		if _, err := tx.Exec(ctx, auditWorkMemSQL); err != nil {
-			return fmt.Errorf("set the audit's work_mem: %w", err)
-		}
-		for _, step := range []func(context.Context, pgx.Tx) error{
-			k.tables, k.indexes, k.foreignKeys, k.sequences, k.bloat, k.statements,
-		} {
-			if err := step(ctx, tx); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	s, err := collect(ctx, c, true)
+	if errors.Is(err, errNoExport) {
+		// The server would not export the snapshot: one session reads all.
+		s, err = collect(ctx, c, false)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("collect audit snapshot: %w", err)
 	}
+	return s, nil
+}
+
+// errNoExport marks a failure of pg_export_snapshot.
+var errNoExport = errors.New("export the snapshot for a second session")
+
+// collect is Collect, on two sessions when parallel (and the server allows
+// it), else on one.
+func collect(ctx context.Context, c *pgread.Conn, parallel bool) (*Snapshot, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	k := &collector{s: &Snapshot{}, sections: map[string]Section{}}
+	own := []step{k.tables, k.sequences, k.statements}
+	other := []step{k.indexes, k.foreignKeys, k.bloat}
+	var side *sideReader
+	err := c.ReadOnly(ctx, func(tx pgx.Tx) error {
+		tx = markTx(tx) // the audit's own statements stay out of its findings
+		if parallel {
+			// First: pg_export_snapshot refuses to run in a savepoint.
+			var snapshot string
+			if err := tx.QueryRow(ctx, pgread.ExportSnapshotSQL).Scan(&snapshot); err != nil {
+				return fmt.Errorf("%w: %w", errNoExport, err)
+			}
+			side = startSide(ctx, c, snapshot, other)
+		}
+		if err := k.probe(ctx, tx); err != nil {
+			return fmt.Errorf("capability probe: %w", err)
+		}
+		if err := setAuditSettings(ctx, tx); err != nil {
+			return err
+		}
+		if side != nil {
+			close(side.ready)
+		}
+		if err := runSteps(ctx, tx, own); err != nil {
+			return err
+		}
+		if side != nil && <-side.began {
+			return nil // the side session has the snapshot: this one may end
+		}
+		return runSteps(ctx, tx, other)
+	})
+	if err != nil {
+		cancel()
+		if side != nil {
+			<-side.done
+		}
+		return nil, err
+	}
 	if err := k.lastValues(ctx, c); err != nil {
-		return nil, fmt.Errorf("collect audit snapshot: %w", err)
+		return nil, err
+	}
+	if side != nil {
+		if err := <-side.done; err != nil {
+			return nil, err
+		}
 	}
 	k.finish()
 	return k.s, nil
 }
 
+// step reads one section of a snapshot inside a collection's transaction.
+type step func(context.Context, pgx.Tx) error
+
+func runSteps(ctx context.Context, tx pgx.Tx, steps []step) error {
+	for _, step := range steps {
+		if err := step(ctx, tx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// setAuditSettings runs auditSettingsSQL. On the first session it comes
+// after the probe has read the server's own settings. With its work_mem,
+// reads that sort or buffer (pg_stat_statements returns its rows through a
+// tuplestore) stay in memory, so the audit does not write the temp files it
+// reports.
+func setAuditSettings(ctx context.Context, tx pgx.Tx) error {
+	if _, err := tx.Exec(ctx, auditSettingsSQL); err != nil {
+		return fmt.Errorf("set the audit's work_mem and parallel workers: %w", err)
+	}
+	return nil
+}
+
+// sideReader is a collection's second session at work.
+type sideReader struct {
+	// ready is closed by the first session once the probe is done: the
+	// steps need the server's version and the role's capabilities.
+	ready chan struct{}
+	// began says whether the side's transaction began in the exported
+	// snapshot (false: it could not connect or begin, and the first
+	// session reads the steps); done is the side's result.
+	began chan bool
+	done  chan error
+}
+
+// startSide opens a second session and, once ready is closed, reads steps
+// there in the exported snapshot.
+func startSide(ctx context.Context, c *pgread.Conn, snapshot string, steps []step) *sideReader {
+	r := &sideReader{ready: make(chan struct{}), began: make(chan bool, 1), done: make(chan error, 1)}
+	go func() { r.done <- r.run(ctx, c, snapshot, steps) }()
+	return r
+}
+
+func (r *sideReader) run(ctx context.Context, c *pgread.Conn, snapshot string, steps []step) error {
+	began := false
+	defer func() {
+		if !began {
+			r.began <- false
+		}
+	}()
+	sc, err := c.Sibling(ctx)
+	if err != nil {
+		return nil // a connection limit, say: the first session reads the steps
+	}
+	defer sc.Close(context.WithoutCancel(ctx))
+	select {
+	case <-r.ready:
+	case <-ctx.Done():
+		return nil // the first session failed, and says why
+	}
+	err = sc.ReadOnlyIn(ctx, snapshot, func(tx pgx.Tx) error {
+		began = true
+		r.began <- true
+		tx = markTx(tx)
+		if err := setAuditSettings(ctx, tx); err != nil {
+			return err
+		}
+		return runSteps(ctx, tx, steps)
+	})
+	if !began {
+		return nil
+	}
+	return err
+}
+
 // collector holds a collection in progress.
 type collector struct {
-	s        *Snapshot
+	s *Snapshot
+	// sections holds each section's status; mu guards it, as the two
+	// sessions of a collection record theirs at the same time. The
+	// sessions' steps fill different parts of s.
+	mu       sync.Mutex
 	sections map[string]Section
 	// dbOID is the current database's oid.
 	dbOID int64
@@ -122,6 +252,8 @@ type collector struct {
 
 // record sets a section's status; a later call for the same section wins.
 func (k *collector) record(name, status, reason string) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
 	k.sections[name] = Section{Name: name, Status: status, Reason: reason}
 }
 

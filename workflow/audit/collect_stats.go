@@ -101,7 +101,10 @@ WHERE c.oid = ANY ($1::int8[]::oid[]) AND c.relkind = 'S'`
 // lastValues reads the readable sequences' last_value, seqChunk to a
 // read-only transaction, and records the sequences section.
 func (k *collector) lastValues(ctx context.Context, c *pgread.Conn) error {
-	if _, done := k.sections[SectionSequences]; done {
+	k.mu.Lock()
+	_, done := k.sections[SectionSequences]
+	k.mu.Unlock()
+	if done {
 		return nil
 	}
 	var failures []string // one reason per chunk that failed

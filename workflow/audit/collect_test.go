@@ -605,6 +605,84 @@ func TestCollectQueryCount(t *testing.T) {
 	}
 }
 
+// TestCollectOnOneOrTwoSessions: the collection read on two sessions (the
+// second in the first one's exported snapshot) is the one read on one; a
+// role that may hold one connection only gets it on one session.
+func TestCollectOnOneOrTwoSessions(t *testing.T) {
+	db := pgtest.NewDB(t)
+	seedDefects(t, db)
+	ctx := context.Background()
+	c, err := pgread.Open(ctx, db.DSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(ctx)
+	read := func(c *pgread.Conn, parallel bool) (*Snapshot, int64) {
+		t.Helper()
+		before := c.Queries()
+		s, err := collect(ctx, c, parallel)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s, c.Queries() - before
+	}
+	// What a collection read, but for the counters the audit's own reads
+	// move (the database's, the statements') and the capture time.
+	catalog := func(s *Snapshot) string {
+		names := []string{}
+		for _, t := range s.Tables {
+			names = append(names, t.Qualified())
+		}
+		data, err := json.Marshal([]any{names, s.Indexes, s.ForeignKeys, s.Sequences, s.Bloat, s.Sections})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(data)
+	}
+	two, twoQueries := read(c, true)
+	one, oneQueries := read(c, false)
+	if a, b := catalog(two), catalog(one); a != b {
+		t.Errorf("two sessions read\n%s\none session read\n%s", a, b)
+	}
+	if len(two.Indexes) == 0 || len(two.Sequences) == 0 || len(two.ForeignKeys) == 0 {
+		t.Fatalf("nothing to compare: %d indexes, %d sequences, %d foreign keys", len(two.Indexes), len(two.Sequences), len(two.ForeignKeys))
+	}
+	// Export, and the second session's BEGIN, SET LOCAL and ROLLBACK;
+	// before PostgreSQL 14 the second session also asks whether it is
+	// read-only (BEGIN, SHOW, ROLLBACK).
+	more := int64(4)
+	if pgtest.ServerVersion(t, db.Connect(t)) < 14 {
+		more += 3
+	}
+	if twoQueries != oneQueries+more {
+		t.Errorf("queries: %d on two sessions, %d on one: want %d more", twoQueries, oneQueries, more)
+	}
+
+	role, dsn := collectRole(t, db, "pg_monitor")
+	if _, err := pgtest.Server(t).Exec(ctx, "ALTER ROLE "+role+" CONNECTION LIMIT 1"); err != nil {
+		t.Fatal(err)
+	}
+	limited, err := pgread.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer limited.Close(ctx)
+	_, alone := read(limited, false)
+	s, n := read(limited, true)
+	if n != alone+1 { // the export, before the second session was refused
+		t.Errorf("queries with a connection limit of 1: %d, want %d as on one session, and the export", n, alone+1)
+	}
+	if len(s.Indexes) != len(one.Indexes) || len(s.ForeignKeys) != len(one.ForeignKeys) {
+		t.Errorf("with a connection limit of 1: %d indexes, %d foreign keys; want %d, %d",
+			len(s.Indexes), len(s.ForeignKeys), len(one.Indexes), len(one.ForeignKeys))
+	}
+	for _, name := range []string{SectionIndexes, SectionForeignKeys} {
+		if sec := collectedSection(t, s, name); sec.Status != SectionCollected {
+			t.Errorf("with a connection limit of 1: section %s %s: %s", name, sec.Status, sec.Reason)
+		}
+	}
+}
+
 func TestStatementsSQLFollowsTheExtensionVersion(t *testing.T) {
 	base := []string{"userid", "dbid", "queryid", "query", "calls", "rows", "shared_blks_hit", "shared_blks_read", "temp_blks_read", "temp_blks_written"}
 	cases := []struct {

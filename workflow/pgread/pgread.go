@@ -31,6 +31,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -219,6 +220,22 @@ func millis(d time.Duration) string {
 	return strconv.FormatInt(max(d.Milliseconds(), 1), 10)
 }
 
+// Sibling opens a second session to the same server and database, with the
+// same settings, checked the same way, for reading beside c. Its statements
+// count in c's Queries, and pass through the same tracer. Close it when done.
+func (c *Conn) Sibling(ctx context.Context) (*Conn, error) {
+	conn, err := pgx.ConnectConfig(ctx, c.conn.Config())
+	if err != nil {
+		return nil, scrub(fmt.Errorf("connect a second session to %s: %w", c.target, err), c.secrets, c.public)
+	}
+	s := &Conn{conn: conn, target: c.target, redacted: c.redacted, secrets: c.secrets, public: c.public}
+	if err := s.checkReadOnly(ctx); err != nil {
+		_ = conn.Close(context.WithoutCancel(ctx))
+		return nil, err
+	}
+	return s, nil
+}
+
 // Close ends the session.
 func (c *Conn) Close(ctx context.Context) error {
 	if c == nil || c.conn == nil {
@@ -236,17 +253,43 @@ func (c *Conn) Target() string { return c.target }
 func (c *Conn) DSN() string { return c.redacted }
 
 // Queries counts the statements sent to the server since Open, BEGIN,
-// SAVEPOINT and ROLLBACK included: each is one round trip.
+// SAVEPOINT and ROLLBACK included: each is one round trip. Those of a
+// Sibling count in the Conn it was opened from.
 func (c *Conn) Queries() int64 { return c.queries.Load() }
 
 // ReadOnly runs fn inside a read-only REPEATABLE READ transaction, which is
 // always rolled back: nothing it does can stay. fn's error is returned
 // wrapped (without the password), as is a failure to begin.
 func (c *Conn) ReadOnly(ctx context.Context, fn func(tx pgx.Tx) error) error {
+	return c.readOnly(ctx, beginSQL, fn)
+}
+
+// ExportSnapshotSQL exports the snapshot of the transaction it runs in, for
+// ReadOnlyIn on another session. It must be run outside any savepoint, and
+// the transaction must stay open until the other session has begun.
+const ExportSnapshotSQL = "SELECT pg_export_snapshot()"
+
+// snapshotID matches the identifiers pg_export_snapshot returns.
+var snapshotID = regexp.MustCompile(`^[0-9A-Fa-f]+(-[0-9A-Fa-f]+)+$`)
+
+// ReadOnlyIn runs fn like ReadOnly, in a transaction that reads the snapshot
+// another session exported (ExportSnapshotSQL) and holds open: both see the
+// same state of the database.
+func (c *Conn) ReadOnlyIn(ctx context.Context, snapshot string, fn func(tx pgx.Tx) error) error {
+	if !snapshotID.MatchString(snapshot) {
+		return fmt.Errorf("import snapshot %q on %s: not a snapshot identifier", snapshot, c.target)
+	}
+	// SET TRANSACTION SNAPSHOT sets the transaction's snapshot, after which
+	// PostgreSQL refuses SET transaction_read_only = off as it does after
+	// beginSQL's SELECT.
+	return c.readOnly(ctx, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT '"+snapshot+"'", fn)
+}
+
+func (c *Conn) readOnly(ctx context.Context, begin string, fn func(tx pgx.Tx) error) error {
 	tx, err := c.conn.BeginTx(ctx, pgx.TxOptions{
 		IsoLevel:   pgx.RepeatableRead,
 		AccessMode: pgx.ReadOnly,
-		BeginQuery: beginSQL,
+		BeginQuery: begin,
 	})
 	if err != nil {
 		return c.wrap(err, "begin read-only transaction")

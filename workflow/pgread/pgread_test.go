@@ -176,37 +176,64 @@ func open(t *testing.T, opts ...Option) (*Conn, pgtest.DB) {
 func TestWritesFail(t *testing.T) {
 	c, _ := open(t)
 	ctx := context.Background()
-	for _, sql := range []string{
-		"INSERT INTO public.t VALUES (1)",
-		"CREATE TABLE public.u (id int)",
-		"SET default_transaction_read_only = off; INSERT INTO public.t VALUES (1)",
-		"SET transaction_read_only = off",
-		"SELECT pg_catalog.nextval('x')",
-		"CREATE TEMP TABLE tmp (id int)",
-	} {
-		err := c.ReadOnly(ctx, func(tx pgx.Tx) error {
-			_, err := tx.Exec(ctx, sql)
-			return err
-		})
-		var pgErr *pgconn.PgError
-		if !errors.As(err, &pgErr) {
-			t.Errorf("%s: got %v, want a server error", sql, err)
-			continue
-		}
-		want := map[string]string{
-			"SET transaction_read_only = off": "25001", // must be set before any query: BEGIN ran one
-			"SELECT pg_catalog.nextval('x')":  "42P01", // no such sequence, but never a write either
-		}[sql]
-		if want == "" {
-			want = "25006" // read_only_sql_transaction
-		}
-		if pgErr.Code != want {
-			t.Errorf("%s: got %s %s, want %s", sql, pgErr.Code, pgErr.Message, want)
+	sibling, err := c.Sibling(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sibling.Close(ctx)
+	// Each way a read-only transaction begins: on the first session, on a
+	// sibling, and on a sibling in a snapshot the first one exported.
+	begins := []struct {
+		name string
+		run  func(fn func(pgx.Tx) error) error
+	}{
+		{"ReadOnly", func(fn func(pgx.Tx) error) error { return c.ReadOnly(ctx, fn) }},
+		{"Sibling.ReadOnly", func(fn func(pgx.Tx) error) error { return sibling.ReadOnly(ctx, fn) }},
+		{"Sibling.ReadOnlyIn", func(fn func(pgx.Tx) error) error {
+			return c.ReadOnly(ctx, func(tx pgx.Tx) error {
+				var id string
+				if err := tx.QueryRow(ctx, ExportSnapshotSQL).Scan(&id); err != nil {
+					t.Fatalf("export: %v", err)
+				}
+				return sibling.ReadOnlyIn(ctx, id, fn)
+			})
+		}},
+	}
+	for _, b := range begins {
+		for _, sql := range []string{
+			"INSERT INTO public.t VALUES (1)",
+			"CREATE TABLE public.u (id int)",
+			"SET default_transaction_read_only = off; INSERT INTO public.t VALUES (1)",
+			"SET transaction_read_only = off",
+			"SELECT pg_catalog.nextval('x')",
+			"CREATE TEMP TABLE tmp (id int)",
+		} {
+			err := b.run(func(tx pgx.Tx) error {
+				_, err := tx.Exec(ctx, sql)
+				return err
+			})
+			var pgErr *pgconn.PgError
+			if !errors.As(err, &pgErr) {
+				t.Errorf("%s: %s: got %v, want a server error", b.name, sql, err)
+				continue
+			}
+			want := map[string]string{
+				"SET transaction_read_only = off": "25001", // must be set before any query: BEGIN ran one
+				"SELECT pg_catalog.nextval('x')":  "42P01", // no such sequence, but never a write either
+			}[sql]
+			if want == "" {
+				want = "25006" // read_only_sql_transaction
+			}
+			if pgErr.Code != want {
+				t.Errorf("%s: %s: got %s %s, want %s", b.name, sql, pgErr.Code, pgErr.Message, want)
+			}
 		}
 	}
 	// Outside BEGIN READ ONLY the session default holds too.
-	if _, err := c.conn.Exec(ctx, "INSERT INTO public.t VALUES (1)"); err == nil || !strings.Contains(err.Error(), "read-only") {
-		t.Errorf("INSERT outside a transaction: %v, want a read-only error", err)
+	for _, s := range []*Conn{c, sibling} {
+		if _, err := s.conn.Exec(ctx, "INSERT INTO public.t VALUES (1)"); err == nil || !strings.Contains(err.Error(), "read-only") {
+			t.Errorf("INSERT outside a transaction: %v, want a read-only error", err)
+		}
 	}
 	var n int
 	if err := c.ReadOnly(ctx, func(tx pgx.Tx) error {
@@ -334,6 +361,58 @@ func TestDSNCannotOverrideSafety(t *testing.T) {
 		_ = c.Close(context.Background())
 		if err != nil {
 			t.Fatal(err)
+		}
+	}
+}
+
+// TestSiblingReadsTheExportedSnapshot: a sibling's transaction begun in the
+// first session's exported snapshot does not see what was committed after
+// it, while one of its own does; its statements count in the first
+// session's Queries.
+func TestSiblingReadsTheExportedSnapshot(t *testing.T) {
+	c, db := open(t)
+	admin := db.Connect(t)
+	ctx := context.Background()
+	sibling, err := c.Sibling(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sibling.Close(ctx)
+	count := func(tx pgx.Tx) (n int) {
+		if err := tx.QueryRow(ctx, "SELECT count(*) FROM pg_class WHERE relname = 'later'").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	before := c.Queries()
+	var inSnapshot, own int
+	err = c.ReadOnly(ctx, func(tx pgx.Tx) error {
+		var id string
+		if err := tx.QueryRow(ctx, ExportSnapshotSQL).Scan(&id); err != nil {
+			return err
+		}
+		if _, err := admin.Exec(ctx, "CREATE TABLE public.later (id int)"); err != nil {
+			return err
+		}
+		if err := sibling.ReadOnlyIn(ctx, id, func(tx pgx.Tx) error { inSnapshot = count(tx); return nil }); err != nil {
+			return err
+		}
+		return sibling.ReadOnly(ctx, func(tx pgx.Tx) error { own = count(tx); return nil })
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inSnapshot != 0 || own != 1 {
+		t.Errorf("table created after the export: seen %d times in the exported snapshot (want 0), %d in a new one (want 1)", inSnapshot, own)
+	}
+	// BEGIN; SELECT export; ROLLBACK on c, and BEGIN; SELECT; ROLLBACK
+	// twice on the sibling.
+	if got := c.Queries() - before; got != 9 {
+		t.Errorf("queries counted on the first session: %d, want 9 (the sibling's included)", got)
+	}
+	for _, id := range []string{"", "x'; DROP TABLE t; --", "00000003-0000001B-1 "} {
+		if err := sibling.ReadOnlyIn(ctx, id, func(pgx.Tx) error { return nil }); err == nil || !strings.Contains(err.Error(), "not a snapshot identifier") {
+			t.Errorf("ReadOnlyIn(%q): %v, want it refused", id, err)
 		}
 	}
 }
