@@ -60,11 +60,11 @@ const auditSettingsSQL = "SET LOCAL work_mem = '64MB'; SET LOCAL max_parallel_wo
 // part of them, whose last values are read 1,000 to a transaction (see
 // seqChunk).
 //
-// The indexes, foreign keys and bloat estimates are read on a second
-// session (pgread.Conn.Sibling) in the first one's snapshot
-// (pg_export_snapshot), while the first reads the rest: on a large schema
-// the two halves take about as long. When the second session cannot
-// connect (a connection limit) or the snapshot cannot be shared, one
+// The indexes, the largest read, are read on a second session
+// (pgread.Conn.Sibling) in the first one's snapshot (pg_export_snapshot),
+// while the first reads the rest; then both read the sequences' last
+// values, whichever is free taking the next 1,000. When the second session
+// cannot connect (a connection limit) or the snapshot cannot be shared, one
 // session reads everything.
 //
 // Sizes of relations the catalog puts under 1 MiB come from pg_class
@@ -78,10 +78,10 @@ const auditSettingsSQL = "SET LOCAL work_mem = '64MB'; SET LOCAL max_parallel_wo
 // the collection; Collect fails only when the connection does, the context
 // ends or the probe cannot run.
 func Collect(ctx context.Context, c *pgread.Conn) (*Snapshot, error) {
-	s, err := collect(ctx, c, true)
+	s, err := collect(ctx, c, collectMode{twoSessions: true, seqChunk: seqChunk})
 	if errors.Is(err, errNoExport) {
 		// The server would not export the snapshot: one session reads all.
-		s, err = collect(ctx, c, false)
+		s, err = collect(ctx, c, collectMode{seqChunk: seqChunk})
 	}
 	if err != nil {
 		return nil, fmt.Errorf("collect audit snapshot: %w", err)
@@ -92,24 +92,41 @@ func Collect(ctx context.Context, c *pgread.Conn) (*Snapshot, error) {
 // errNoExport marks a failure of pg_export_snapshot.
 var errNoExport = errors.New("export the snapshot for a second session")
 
-// collect is Collect, on two sessions when parallel (and the server allows
-// it), else on one.
-func collect(ctx context.Context, c *pgread.Conn, parallel bool) (*Snapshot, error) {
+// collectMode is how collect reads: on two sessions or one, and how many
+// sequences' last values to a transaction (seqChunk but in tests).
+type collectMode struct {
+	twoSessions bool
+	seqChunk    int
+}
+
+// collect is Collect, read as m says (two sessions when the server allows).
+func collect(ctx context.Context, c *pgread.Conn, m collectMode) (*Snapshot, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	k := &collector{s: &Snapshot{}, sections: map[string]Section{}}
-	own := []step{k.tables, k.sequences, k.statements}
-	other := []step{k.indexes, k.foreignKeys, k.bloat}
+	own := []step{k.sequences, k.tables, k.foreignKeys, k.bloat, k.statements}
+	other := []step{k.indexes}
+	// The sequences' last values are read after the transactions, by both
+	// sessions from one queue, made once the sequences are listed.
+	var queue *lastValueQueue
+	listed := make(chan struct{})
 	var side *sideReader
 	err := c.ReadOnly(ctx, func(tx pgx.Tx) error {
 		tx = markTx(tx) // the audit's own statements stay out of its findings
-		if parallel {
+		if m.twoSessions {
 			// First: pg_export_snapshot refuses to run in a savepoint.
 			var snapshot string
 			if err := tx.QueryRow(ctx, pgread.ExportSnapshotSQL).Scan(&snapshot); err != nil {
 				return fmt.Errorf("%w: %w", errNoExport, err)
 			}
-			side = startSide(ctx, c, snapshot, other)
+			side = startSide(ctx, c, snapshot, other, func(ctx context.Context, sc *pgread.Conn) error {
+				select {
+				case <-listed:
+					return k.lastValues(ctx, sc, queue)
+				case <-ctx.Done():
+					return nil // the first session failed, and says why
+				}
+			})
 		}
 		if err := k.probe(ctx, tx); err != nil {
 			return fmt.Errorf("capability probe: %w", err)
@@ -123,6 +140,8 @@ func collect(ctx context.Context, c *pgread.Conn, parallel bool) (*Snapshot, err
 		if err := runSteps(ctx, tx, own); err != nil {
 			return err
 		}
+		queue = k.newLastValueQueue(m.seqChunk)
+		close(listed)
 		if side != nil && <-side.began {
 			return nil // the side session has the snapshot: this one may end
 		}
@@ -135,7 +154,7 @@ func collect(ctx context.Context, c *pgread.Conn, parallel bool) (*Snapshot, err
 		}
 		return nil, err
 	}
-	if err := k.lastValues(ctx, c); err != nil {
+	if err := k.lastValues(ctx, c, queue); err != nil {
 		return nil, err
 	}
 	if side != nil {
@@ -143,6 +162,7 @@ func collect(ctx context.Context, c *pgread.Conn, parallel bool) (*Snapshot, err
 			return nil, err
 		}
 	}
+	k.recordSequences(queue)
 	k.finish()
 	return k.s, nil
 }
@@ -184,14 +204,15 @@ type sideReader struct {
 }
 
 // startSide opens a second session and, once ready is closed, reads steps
-// there in the exported snapshot.
-func startSide(ctx context.Context, c *pgread.Conn, snapshot string, steps []step) *sideReader {
+// there in the exported snapshot, then runs then on the session, out of
+// the transaction.
+func startSide(ctx context.Context, c *pgread.Conn, snapshot string, steps []step, then func(context.Context, *pgread.Conn) error) *sideReader {
 	r := &sideReader{ready: make(chan struct{}), began: make(chan bool, 1), done: make(chan error, 1)}
-	go func() { r.done <- r.run(ctx, c, snapshot, steps) }()
+	go func() { r.done <- r.run(ctx, c, snapshot, steps, then) }()
 	return r
 }
 
-func (r *sideReader) run(ctx context.Context, c *pgread.Conn, snapshot string, steps []step) error {
+func (r *sideReader) run(ctx context.Context, c *pgread.Conn, snapshot string, steps []step, then func(context.Context, *pgread.Conn) error) error {
 	began := false
 	defer func() {
 		if !began {
@@ -218,9 +239,12 @@ func (r *sideReader) run(ctx context.Context, c *pgread.Conn, snapshot string, s
 		return runSteps(ctx, tx, steps)
 	})
 	if !began {
-		return nil
+		return nil // the first session reads the steps
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	return then(ctx, sc)
 }
 
 // collector holds a collection in progress.
@@ -257,25 +281,14 @@ func (k *collector) record(name, status, reason string) {
 	k.sections[name] = Section{Name: name, Status: status, Reason: reason}
 }
 
-// finish sorts the rows (the queries leave the order to the server: a sort
-// there costs more) and fills Snapshot.Sections in a fixed order.
+// finish adds the index figures to the tables', sorts the sequences and
+// fills Snapshot.Sections in a fixed order. The other rows were sorted by
+// the step that read them (sortTables ...), on its session's goroutine:
+// the queries leave the order to the server, where a sort costs more.
 func (k *collector) finish() {
 	k.addIndexes()
-	s := k.s
-	slices.SortFunc(s.Tables, func(a, b TableStats) int {
+	slices.SortFunc(k.s.Sequences, func(a, b SequenceStats) int { // after lastValues, which finds them by position
 		return cmp.Or(cmp.Compare(a.Schema, b.Schema), cmp.Compare(a.Name, b.Name))
-	})
-	slices.SortFunc(s.Indexes, func(a, b IndexStats) int {
-		return cmp.Or(cmp.Compare(a.Schema, b.Schema), cmp.Compare(a.Table, b.Table), cmp.Compare(a.Name, b.Name))
-	})
-	slices.SortFunc(s.ForeignKeys, func(a, b ForeignKeyStats) int {
-		return cmp.Or(cmp.Compare(a.Schema, b.Schema), cmp.Compare(a.Table, b.Table), cmp.Compare(a.Name, b.Name))
-	})
-	slices.SortFunc(s.Sequences, func(a, b SequenceStats) int {
-		return cmp.Or(cmp.Compare(a.Schema, b.Schema), cmp.Compare(a.Name, b.Name))
-	})
-	slices.SortFunc(s.Bloat, func(a, b BloatEstimate) int {
-		return cmp.Or(cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.Schema, b.Schema), cmp.Compare(a.Name, b.Name))
 	})
 	if _, ok := k.sections[SectionXID]; !ok {
 		if k.tableXID {
@@ -291,6 +304,33 @@ func (k *collector) finish() {
 		}
 		k.s.Sections = append(k.s.Sections, sec)
 	}
+}
+
+// sortTables, sortIndexes, sortForeignKeys and sortBloat sort one
+// section's rows. The step that reads a section sorts it (deferred), on its
+// session's goroutine: the two sessions' steps fill different sections.
+func sortTables(s *Snapshot) {
+	slices.SortFunc(s.Tables, func(a, b TableStats) int {
+		return cmp.Or(cmp.Compare(a.Schema, b.Schema), cmp.Compare(a.Name, b.Name))
+	})
+}
+
+func sortIndexes(s *Snapshot) {
+	slices.SortFunc(s.Indexes, func(a, b IndexStats) int {
+		return cmp.Or(cmp.Compare(a.Schema, b.Schema), cmp.Compare(a.Table, b.Table), cmp.Compare(a.Name, b.Name))
+	})
+}
+
+func sortForeignKeys(s *Snapshot) {
+	slices.SortFunc(s.ForeignKeys, func(a, b ForeignKeyStats) int {
+		return cmp.Or(cmp.Compare(a.Schema, b.Schema), cmp.Compare(a.Table, b.Table), cmp.Compare(a.Name, b.Name))
+	})
+}
+
+func sortBloat(s *Snapshot) {
+	slices.SortFunc(s.Bloat, func(a, b BloatEstimate) int {
+		return cmp.Or(cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.Schema, b.Schema), cmp.Compare(a.Name, b.Name))
+	})
 }
 
 // collectAttempt runs fn under a savepoint. When it fails with anything that leaves

@@ -99,6 +99,7 @@ WHERE c.relkind IN ('r', 'm', 'p') AND ` + userSchemas + ``
 
 // tables reads the tables section (and the table half of the xid section).
 func (k *collector) tables(ctx context.Context, tx pgx.Tx) error {
+	defer sortTables(k.s)
 	read := func(sizes bool) func() error {
 		return func() error {
 			k.s.Tables = nil
@@ -196,7 +197,7 @@ kc AS (
   -- own) and operator class (not the default for the column's type).
   SELECT x.indexrelid, x.indnkeyatts, u.n, u.opt, a.attname,
          u.coll <> 0 AND u.coll <> coalesce(a.attcollation, ia.typcollation, 0) AS show_coll,
-         CASE WHEN co.collnamespace = 'pg_catalog'::regnamespace THEN ''
+         CASE WHEN co.oid IS NULL OR co.collnamespace = 'pg_catalog'::regnamespace THEN ''
               ELSE (SELECT ns.nspname FROM pg_namespace ns WHERE ns.oid = co.collnamespace) || '.' END AS coll_ns,
          co.collname,
          oc.oid IS NOT NULL AND NOT (oc.opcdefault AND (
@@ -209,7 +210,7 @@ kc AS (
              OR EXISTS (SELECT 1 FROM pg_cast ca
                         WHERE ca.castsource = coalesce(a.atttypid, ia.atttypid)
                           AND ca.casttarget = oc.opcintype AND ca.castmethod = 'b'))) AS show_opc,
-         CASE WHEN oc.opcnamespace = 'pg_catalog'::regnamespace THEN ''
+         CASE WHEN oc.oid IS NULL OR oc.opcnamespace = 'pg_catalog'::regnamespace THEN ''
               ELSE (SELECT ns.nspname FROM pg_namespace ns WHERE ns.oid = oc.opcnamespace) || '.' END AS opc_ns,
          oc.opcname
   FROM pg_index x
@@ -330,6 +331,7 @@ func indexDefSQL(version int) string {
 
 // indexes reads the indexes section.
 func (k *collector) indexes(ctx context.Context, tx pgx.Tx) error {
+	defer sortIndexes(k.s)
 	read := func(sizes bool) func() error {
 		return func() error {
 			k.s.Indexes, k.idxSums = nil, map[relKey]indexSums{}
@@ -506,6 +508,7 @@ WHERE c.contype = 'f' AND ` + userSchemas
 
 // foreignKeys reads the foreign_keys section.
 func (k *collector) foreignKeys(ctx context.Context, tx pgx.Tx) error {
+	defer sortForeignKeys(k.s)
 	failed, fatal := collectAttempt(ctx, tx, func() error {
 		k.s.ForeignKeys = nil
 		rows, err := tx.Query(ctx, foreignKeysSQL(k.version()))

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -98,18 +99,51 @@ SELECT c.oid::int8,
 FROM pg_class c
 WHERE c.oid = ANY ($1::int8[]::oid[]) AND c.relkind = 'S'`
 
-// lastValues reads the readable sequences' last_value, seqChunk to a
-// read-only transaction, and records the sequences section.
-func (k *collector) lastValues(ctx context.Context, c *pgread.Conn) error {
-	k.mu.Lock()
-	_, done := k.sections[SectionSequences]
-	k.mu.Unlock()
-	if done {
-		return nil
+// lastValueQueue hands out the readable sequences whose last_value is to
+// be read, a chunk (seqChunk) to a read-only transaction, to one session or
+// both, and gathers what failed.
+type lastValueQueue struct {
+	mu       sync.Mutex
+	chunks   [][]int64
+	failures []string // one reason per chunk that failed
+	unread   int64
+}
+
+// newLastValueQueue queues the readable sequences the sequences step
+// listed, size to a chunk; none when it failed (the section is then
+// recorded).
+func (k *collector) newLastValueQueue(size int) *lastValueQueue {
+	return &lastValueQueue{chunks: slices.Collect(slices.Chunk(k.seqOIDs, size))}
+}
+
+// take returns the next chunk, or false when none is left.
+func (q *lastValueQueue) take() ([]int64, bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if len(q.chunks) == 0 {
+		return nil, false
 	}
-	var failures []string // one reason per chunk that failed
-	var unread int64
-	for chunk := range slices.Chunk(k.seqOIDs, seqChunk) {
+	chunk := q.chunks[0]
+	q.chunks = q.chunks[1:]
+	return chunk, true
+}
+
+// fail records a chunk whose transaction failed.
+func (q *lastValueQueue) fail(n int, err error) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.unread += int64(n)
+	q.failures = appendOnce(q.failures, collectReason(err))
+}
+
+// lastValues reads last values through c until q is empty. The chunks are
+// disjoint, so two sessions fill different sequences.
+func (k *collector) lastValues(ctx context.Context, c *pgread.Conn, q *lastValueQueue) error {
+	for {
+		chunk, ok := q.take()
+		if !ok {
+			return nil
+		}
 		err := c.ReadOnly(ctx, func(tx pgx.Tx) error {
 			rows, err := tx.Query(ctx, lastValuesSQL, chunk)
 			if err != nil {
@@ -130,13 +164,23 @@ func (k *collector) lastValues(ctx context.Context, c *pgread.Conn) error {
 			if ctx.Err() != nil {
 				return err
 			}
-			unread += int64(len(chunk))
 			for _, oid := range chunk {
 				k.s.Sequences[k.seqAt[oid]].Readable = false
 				k.s.Sequences[k.seqAt[oid]].LastValue = nil
 			}
-			failures = appendOnce(failures, collectReason(err))
+			q.fail(len(chunk), err)
 		}
+	}
+}
+
+// recordSequences records the sequences section once the last values are
+// read, unless the sequences step recorded it (when it failed).
+func (k *collector) recordSequences(q *lastValueQueue) {
+	k.mu.Lock()
+	_, done := k.sections[SectionSequences]
+	k.mu.Unlock()
+	if done {
+		return
 	}
 	var notes []string
 	if hidden := int64(len(k.s.Sequences) - len(k.seqOIDs)); hidden > 0 {
@@ -147,16 +191,15 @@ func (k *collector) lastValues(ctx context.Context, c *pgread.Conn) error {
 		notes = append(notes, fmt.Sprintf("last_value of %d of %s unreadable by %s (%s)",
 			hidden, nOf(int64(len(k.s.Sequences)), "sequence", "sequences"), k.who(), why))
 	}
-	if unread > 0 {
+	if q.unread > 0 {
 		notes = append(notes, fmt.Sprintf("last_value of %s not read: %s",
-			nOf(unread, "sequence", "sequences"), strings.Join(failures, "; ")))
+			nOf(q.unread, "sequence", "sequences"), strings.Join(q.failures, "; ")))
 	}
 	if len(notes) > 0 {
 		k.record(SectionSequences, SectionPartial, joinReasons(notes))
 	} else {
 		k.record(SectionSequences, SectionCollected, "")
 	}
-	return nil
 }
 
 func appendOnce(list []string, s string) []string {
@@ -291,6 +334,7 @@ SELECT 'summary', '', '', '', count(*), count(*) FILTER (WHERE hidden), false, f
 
 // bloat reads the bloat section.
 func (k *collector) bloat(ctx context.Context, tx pgx.Tx) error {
+	defer sortBloat(k.s)
 	var total, hidden int64
 	var rows []BloatEstimate
 	failed, fatal := collectAttempt(ctx, tx, func() error {

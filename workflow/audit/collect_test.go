@@ -617,10 +617,11 @@ func TestCollectOnOneOrTwoSessions(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close(ctx)
-	read := func(c *pgread.Conn, parallel bool) (*Snapshot, int64) {
+	read := func(c *pgread.Conn, twoSessions bool) (*Snapshot, int64) {
 		t.Helper()
 		before := c.Queries()
-		s, err := collect(ctx, c, parallel)
+		// Two sequences to a transaction: both sessions read last values.
+		s, err := collect(ctx, c, collectMode{twoSessions: twoSessions, seqChunk: 2})
 		if err != nil {
 			t.Fatal(err)
 		}
