@@ -319,9 +319,10 @@ role may read, reads the statistics and catalogs with a fixed number of queries
 and reports each check as evaluated, degraded or skipped, with findings that
 carry their evidence, the statistics window, remediation SQL and its undo.
 
-The session is read-only three times over (default_transaction_read_only,
+The sessions are read-only three times over (default_transaction_read_only,
 READ ONLY transactions, timeouts); it never resets statistics or creates
-anything. With --interval it reads twice and reports rates over the interval.
+anything. It reads on two sessions that share one snapshot, or on one when
+a connection limit refuses the second. With --interval it reads twice and reports rates over the interval.
 With --project the snapshot (counters and findings, no password) is stored in
 that project of the store, where Compare can diff any two.
 
