@@ -47,15 +47,19 @@ func checkCacheHitRatio(a *analysis) outcome {
 		o.findings = append(o.findings, f)
 	}
 
-	tables := slices.Clone(a.s.Tables)
-	tables = slices.DeleteFunc(tables, func(t TableStats) bool { return t.HeapBlksRead+t.HeapBlksHit+t.IdxBlksRead+t.IdxBlksHit == 0 })
+	var tables []*TableStats
+	for i := range a.s.Tables {
+		if t := &a.s.Tables[i]; t.HeapBlksRead+t.HeapBlksHit+t.IdxBlksRead+t.IdxBlksHit > 0 {
+			tables = append(tables, t)
+		}
+	}
 	if len(tables) == 0 {
 		if len(a.s.Tables) > 0 {
 			o.degrade("no per-table block counts in the window (pg_statio_user_tables not collected, or no table read a block): only the database ratio is evaluated")
 		}
 		return o
 	}
-	slices.SortStableFunc(tables, func(x, y TableStats) int {
+	slices.SortStableFunc(tables, func(x, y *TableStats) int {
 		return cmp.Compare(y.HeapBlksRead+y.IdxBlksRead, x.HeapBlksRead+x.IdxBlksRead)
 	})
 	for _, t := range tables[:min(len(tables), cacheTopTables)] {

@@ -55,15 +55,18 @@ func checkXIDWraparound(a *analysis) outcome {
 	} else {
 		o.degrade("the snapshot has no database XID age (age(datfrozenxid)): only tables are measured")
 	}
-	tables := slices.Clone(a.s.Tables)
-	slices.SortStableFunc(tables, func(x, y TableStats) int { return cmp.Compare(y.XIDAge, x.XIDAge) })
+	tables := make([]*TableStats, len(a.s.Tables))
+	for i := range a.s.Tables {
+		tables[i] = &a.s.Tables[i]
+	}
+	slices.SortStableFunc(tables, func(x, y *TableStats) int { return cmp.Compare(y.XIDAge, x.XIDAge) })
 	measured := 0
 	for _, t := range tables {
 		if t.XIDAge == 0 {
 			continue
 		}
 		measured++
-		if f, ok := xidFinding(a, t.Qualified(), t.XIDAge, t.MXIDAge, freezeMax, known, &t); ok {
+		if f, ok := xidFinding(a, t.Qualified(), t.XIDAge, t.MXIDAge, freezeMax, known, t); ok {
 			o.findings = append(o.findings, f)
 		}
 	}
