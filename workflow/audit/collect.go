@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -54,18 +55,19 @@ const auditSettingsSQL = "SET LOCAL work_mem = '64MB'; SET LOCAL max_parallel_wo
 // the statistics window, the database's row of pg_stat_database and its XID
 // ages), then tables, indexes, foreign keys, sequences, bloat estimates and
 // the database's pg_stat_statements rows, one query each whatever the
-// schema's size. The number of statements is fixed (21 on PostgreSQL 15
-// with pg_stat_statements, BEGIN, SAVEPOINT and ROLLBACK included) but for
-// 3 more, a transaction of their own, for every 1,000 readable sequences or
-// part of them, whose last values are read 1,000 to a transaction (see
-// seqChunk).
+// schema's size. The number of statements is fixed (18 on PostgreSQL 14 and
+// later, BEGIN, SAVEPOINT and ROLLBACK included, 2 more with
+// pg_stat_statements installed, 3 more on PostgreSQL 13) but for 3 more, a
+// transaction of their own, for every 1,000 readable sequences or part of
+// them, whose last values are read 1,000 to a transaction (see seqChunk).
 //
 // The indexes, the largest read, are read on a second session
 // (pgread.Conn.Sibling) in the first one's snapshot (pg_export_snapshot),
 // while the first reads the rest; then both read the sequences' last
 // values, whichever is free taking the next 1,000. When the second session
-// cannot connect (a connection limit) or the snapshot cannot be shared, one
-// session reads everything.
+// cannot connect (a connection limit), has not connected by the time the
+// first is done with the rest, or cannot share the snapshot, the first reads
+// the indexes too.
 //
 // Sizes of relations the catalog puts under 1 MiB come from pg_class
 // instead of being measured (see sizeFloor); bloat is estimated for
@@ -75,11 +77,14 @@ const auditSettingsSQL = "SET LOCAL work_mem = '64MB'; SET LOCAL max_parallel_wo
 // written (an exported snapshot is a file the server keeps for the life of
 // the transaction). A part the server or the role cannot give is recorded in
 // Snapshot.Sections as partial or skipped with the reason instead of failing
-// the collection; Collect fails only when the connection does, the context
-// ends or the probe cannot run.
+// the collection; Collect fails only when a session's connection does, the
+// context ends or the probe cannot run. The catalogs are read in one
+// snapshot; the cumulative statistics are read by each session on its own,
+// moments apart.
 func Collect(ctx context.Context, c *pgread.Conn) (*Snapshot, error) {
 	s, err := collect(ctx, c, collectMode{twoSessions: true, seqChunk: seqChunk})
-	if errors.Is(err, errNoExport) {
+	var pgErr *pgconn.PgError
+	if errors.Is(err, errNoExport) && errors.As(err, &pgErr) {
 		// The server would not export the snapshot: one session reads all.
 		s, err = collect(ctx, c, collectMode{seqChunk: seqChunk})
 	}
@@ -104,9 +109,8 @@ func collect(ctx context.Context, c *pgread.Conn, m collectMode) (*Snapshot, err
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	k := &collector{s: &Snapshot{}, sections: map[string]Section{}}
-	own := []step{k.sequences, k.tables, k.foreignKeys, k.bloat, k.statements}
-	other := []step{k.indexes}
-	// The sequences' last values are read after the transactions, by both
+	other := []step{k.indexes} // the second session's, when it has them
+	// The sequences' last values are read out of the transactions, by both
 	// sessions from one queue, made once the sequences are listed.
 	var queue *lastValueQueue
 	listed := make(chan struct{})
@@ -119,7 +123,7 @@ func collect(ctx context.Context, c *pgread.Conn, m collectMode) (*Snapshot, err
 			if err := tx.QueryRow(ctx, pgread.ExportSnapshotSQL).Scan(&snapshot); err != nil {
 				return fmt.Errorf("%w: %w", errNoExport, err)
 			}
-			side = startSide(ctx, c, snapshot, other, func(ctx context.Context, sc *pgread.Conn) error {
+			side = startSide(ctx, cancel, c, snapshot, other, func(ctx context.Context, sc *pgread.Conn) error {
 				select {
 				case <-listed:
 					return k.lastValues(ctx, sc, queue)
@@ -137,30 +141,34 @@ func collect(ctx context.Context, c *pgread.Conn, m collectMode) (*Snapshot, err
 		if side != nil {
 			close(side.ready)
 		}
-		if err := runSteps(ctx, tx, own); err != nil {
+		if err := k.sequences(ctx, tx); err != nil {
 			return err
 		}
 		queue = k.newLastValueQueue(m.seqChunk)
 		close(listed)
-		if side != nil && <-side.began {
+		if err := runSteps(ctx, tx, []step{k.tables, k.foreignKeys, k.bloat, k.statements}); err != nil {
+			return err
+		}
+		if side != nil && side.takenBySide() {
 			return nil // the side session has the snapshot: this one may end
 		}
 		return runSteps(ctx, tx, other)
 	})
-	if err != nil {
-		cancel()
-		if side != nil {
-			<-side.done
-		}
-		return nil, err
-	}
-	if err := k.lastValues(ctx, c, queue); err != nil {
-		return nil, err
+	if err == nil {
+		err = k.lastValues(ctx, c, queue)
 	}
 	if side != nil {
-		if err := <-side.done; err != nil {
-			return nil, err
+		if err != nil {
+			cancel()
 		}
+		err = errors.Join(err, <-side.done)
+	}
+	if err != nil {
+		return nil, err
+	}
+	// Chunks a lost side session gave back.
+	if err := k.lastValues(ctx, c, queue); err != nil {
+		return nil, err
 	}
 	k.recordSequences(queue)
 	k.finish()
@@ -196,29 +204,51 @@ type sideReader struct {
 	// ready is closed by the first session once the probe is done: the
 	// steps need the server's version and the role's capabilities.
 	ready chan struct{}
-	// began says whether the side's transaction began in the exported
-	// snapshot (false: it could not connect or begin, and the first
-	// session reads the steps); done is the side's result.
+	// claim says who reads the steps: unclaimed until the side session,
+	// connected and ready, claims them, or the first session, done with
+	// its own steps and tired of waiting for a connection, does.
+	claim atomic.Int32
+	// began says, once the side claimed the steps, whether its transaction
+	// began in the exported snapshot (false: the first session reads the
+	// steps); done is the side's result.
 	began chan bool
 	done  chan error
 }
 
+// The values of sideReader.claim.
+const (
+	unclaimed int32 = iota
+	claimedBySide
+	claimedByFirst
+)
+
 // startSide opens a second session and, once ready is closed, reads steps
-// there in the exported snapshot, then runs then on the session, out of
-// the transaction.
-func startSide(ctx context.Context, c *pgread.Conn, snapshot string, steps []step, then func(context.Context, *pgread.Conn) error) *sideReader {
+// there in the exported snapshot, unless the first session took them, then
+// runs then on it, out of the transaction. Its failure cancels the
+// collection.
+func startSide(ctx context.Context, cancel context.CancelFunc, c *pgread.Conn, snapshot string, steps []step, then func(context.Context, *pgread.Conn) error) *sideReader {
 	r := &sideReader{ready: make(chan struct{}), began: make(chan bool, 1), done: make(chan error, 1)}
-	go func() { r.done <- r.run(ctx, c, snapshot, steps, then) }()
+	go func() {
+		err := r.run(ctx, c, snapshot, steps, then)
+		if err != nil {
+			cancel()
+		}
+		r.done <- err
+	}()
 	return r
 }
 
+// takenBySide reports, for the first session, whether the side session has
+// the steps; when it has not claimed them yet (it is still connecting), the
+// first session takes them.
+func (r *sideReader) takenBySide() bool {
+	if r.claim.CompareAndSwap(unclaimed, claimedByFirst) {
+		return false
+	}
+	return <-r.began
+}
+
 func (r *sideReader) run(ctx context.Context, c *pgread.Conn, snapshot string, steps []step, then func(context.Context, *pgread.Conn) error) error {
-	began := false
-	defer func() {
-		if !began {
-			r.began <- false
-		}
-	}()
 	sc, err := c.Sibling(ctx)
 	if err != nil {
 		return nil // a connection limit, say: the first session reads the steps
@@ -229,20 +259,27 @@ func (r *sideReader) run(ctx context.Context, c *pgread.Conn, snapshot string, s
 	case <-ctx.Done():
 		return nil // the first session failed, and says why
 	}
-	err = sc.ReadOnlyIn(ctx, snapshot, func(tx pgx.Tx) error {
-		began = true
-		r.began <- true
-		tx = markTx(tx)
-		if err := setAuditSettings(ctx, tx); err != nil {
+	if r.claim.CompareAndSwap(unclaimed, claimedBySide) {
+		began := false
+		err = sc.ReadOnlyIn(ctx, snapshot, func(tx pgx.Tx) error {
+			began = true
+			r.began <- true
+			tx = markTx(tx)
+			if err := setAuditSettings(ctx, tx); err != nil {
+				return err
+			}
+			return runSteps(ctx, tx, steps)
+		})
+		if !began {
+			r.began <- false
+			if ctx.Err() != nil {
+				return nil
+			}
+			// The import failed (another host?): the first session reads
+			// the steps, and this one can still read last values.
+		} else if err != nil {
 			return err
 		}
-		return runSteps(ctx, tx, steps)
-	})
-	if !began {
-		return nil // the first session reads the steps
-	}
-	if err != nil {
-		return err
 	}
 	return then(ctx, sc)
 }

@@ -107,6 +107,8 @@ type lastValueQueue struct {
 	chunks   [][]int64
 	failures []string // one reason per chunk that failed
 	unread   int64
+	// lost is why a session gave its chunk back: its connection was lost.
+	lost error
 }
 
 // newLastValueQueue queues the readable sequences the sequences step
@@ -128,6 +130,15 @@ func (q *lastValueQueue) take() ([]int64, bool) {
 	return chunk, true
 }
 
+// giveBack returns a chunk a session could not read because its
+// connection was lost, for the other session.
+func (q *lastValueQueue) giveBack(chunk []int64, err error) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.chunks = append(q.chunks, chunk)
+	q.lost = err
+}
+
 // fail records a chunk whose transaction failed.
 func (q *lastValueQueue) fail(n int, err error) {
 	q.mu.Lock()
@@ -136,7 +147,8 @@ func (q *lastValueQueue) fail(n int, err error) {
 	q.failures = appendOnce(q.failures, collectReason(err))
 }
 
-// lastValues reads last values through c until q is empty. The chunks are
+// lastValues reads last values through c until q is empty, or c's
+// connection is lost (its chunk then goes back to q). The chunks are
 // disjoint, so two sessions fill different sequences.
 func (k *collector) lastValues(ctx context.Context, c *pgread.Conn, q *lastValueQueue) error {
 	for {
@@ -164,6 +176,10 @@ func (k *collector) lastValues(ctx context.Context, c *pgread.Conn, q *lastValue
 			if ctx.Err() != nil {
 				return err
 			}
+			if c.IsClosed() {
+				q.giveBack(chunk, err)
+				return nil
+			}
 			for _, oid := range chunk {
 				k.s.Sequences[k.seqAt[oid]].Readable = false
 				k.s.Sequences[k.seqAt[oid]].LastValue = nil
@@ -174,13 +190,21 @@ func (k *collector) lastValues(ctx context.Context, c *pgread.Conn, q *lastValue
 }
 
 // recordSequences records the sequences section once the last values are
-// read, unless the sequences step recorded it (when it failed).
+// read, unless the sequences step recorded it (when it failed). Chunks
+// still queued were given back by sessions whose connection was lost.
 func (k *collector) recordSequences(q *lastValueQueue) {
 	k.mu.Lock()
 	_, done := k.sections[SectionSequences]
 	k.mu.Unlock()
 	if done {
 		return
+	}
+	for _, chunk := range q.chunks {
+		for _, oid := range chunk {
+			k.s.Sequences[k.seqAt[oid]].Readable = false
+		}
+		q.unread += int64(len(chunk))
+		q.failures = appendOnce(q.failures, collectReason(q.lost))
 	}
 	var notes []string
 	if hidden := int64(len(k.s.Sequences) - len(k.seqOIDs)); hidden > 0 {

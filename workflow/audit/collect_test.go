@@ -886,3 +886,71 @@ CREATE INDEX ix_textops ON "Odd Schema"."Mixed Case" (v text_ops);
 		t.Errorf("ix_expr: %+v", x)
 	}
 }
+
+// TestLastValuesGivenBackByALostSession: a session whose connection is gone
+// gives its chunk of sequences back to the queue, for the other session;
+// what no session could read is recorded as not read, with the reason.
+func TestLastValuesGivenBackByALostSession(t *testing.T) {
+	db := pgtest.NewDB(t)
+	ctx := context.Background()
+	if _, err := db.Connect(t).Exec(ctx, `CREATE SEQUENCE s1; CREATE SEQUENCE s2; CREATE SEQUENCE s3;
+		SELECT nextval('s1'), nextval('s2'), nextval('s2'), nextval('s3'), nextval('s3'), nextval('s3')`); err != nil {
+		t.Fatal(err)
+	}
+	open := func() *pgread.Conn {
+		c, err := pgread.Open(ctx, db.DSN)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = c.Close(ctx) })
+		return c
+	}
+	listed := func(c *pgread.Conn) (*collector, *lastValueQueue) {
+		k := &collector{s: &Snapshot{}, sections: map[string]Section{}}
+		if err := c.ReadOnly(ctx, func(tx pgx.Tx) error {
+			if err := k.probe(ctx, tx); err != nil {
+				return err
+			}
+			return k.sequences(ctx, tx)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return k, k.newLastValueQueue(1)
+	}
+	live, lost := open(), open()
+	if err := lost.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	k, q := listed(live)
+	if err := k.lastValues(ctx, lost, q); err != nil {
+		t.Fatalf("lost session: %v, want its chunk given back", err)
+	}
+	if len(q.chunks) != 3 {
+		t.Fatalf("after the lost session: %d chunks queued, want all 3", len(q.chunks))
+	}
+	if err := k.lastValues(ctx, live, q); err != nil {
+		t.Fatal(err)
+	}
+	k.recordSequences(q)
+	k.finish()
+	wantSectionStatus(t, k.s, SectionSequences, SectionCollected, "")
+	for i, name := range []string{"s1", "s2", "s3"} {
+		if q := liveSequence(t, k.s, name); q.LastValue == nil || *q.LastValue != int64(i+1) {
+			t.Errorf("%s: last value %v, want %d", name, q.LastValue, i+1)
+		}
+	}
+
+	k, q = listed(live)
+	if err := k.lastValues(ctx, lost, q); err != nil {
+		t.Fatal(err)
+	}
+	k.recordSequences(q)
+	k.finish()
+	wantSectionStatus(t, k.s, SectionSequences, SectionPartial, "last_value of 3 sequences not read")
+	for _, name := range []string{"s1", "s2", "s3"} {
+		if q := liveSequence(t, k.s, name); q.Readable || q.LastValue != nil {
+			t.Errorf("%s not read: readable %v, last value %v", name, q.Readable, q.LastValue)
+		}
+	}
+}

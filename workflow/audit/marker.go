@@ -7,6 +7,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/pgrollout/pgrollout/workflow/pgread"
 )
 
 // auditMarker marks every statement Collect sends, so that the audit's own
@@ -17,7 +19,7 @@ import (
 // The marker goes after the statement's first keyword ("SELECT /* pgrollout
 // audit */ ..."), not in front of it: PostgreSQL 18 drops a leading comment
 // from the text pg_stat_statements stores, and keeps one inside.
-const auditMarker = "/* pgrollout audit */"
+const auditMarker = pgread.Marker
 
 // auditMarkerRegex matches a pg_stat_statements text that starts with a
 // marked statement (an ARE for PostgreSQL's ~ operator).

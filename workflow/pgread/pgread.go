@@ -96,7 +96,8 @@ func WithTracer(t pgx.QueryTracer) Option {
 	return func(o *options) { o.tracer = t }
 }
 
-// Conn is a read-only connection. It is not safe for concurrent use.
+// Conn is a read-only connection. It is not safe for concurrent use, but for
+// Sibling, which reads only its configuration.
 type Conn struct {
 	conn     *pgx.Conn
 	target   string
@@ -220,9 +221,11 @@ func millis(d time.Duration) string {
 	return strconv.FormatInt(max(d.Milliseconds(), 1), 10)
 }
 
-// Sibling opens a second session to the same server and database, with the
-// same settings, checked the same way, for reading beside c. Its statements
-// count in c's Queries, and pass through the same tracer. Close it when done.
+// Sibling opens a second session with c's connection settings, checked the
+// same way, for reading beside c: to the same server and database, but for
+// a connection string naming several hosts, where it may reach another (an
+// import of c's snapshot then fails). Its statements count in c's Queries,
+// and pass through the same tracer. Close it when done.
 func (c *Conn) Sibling(ctx context.Context) (*Conn, error) {
 	conn, err := pgx.ConnectConfig(ctx, c.conn.Config())
 	if err != nil {
@@ -235,6 +238,10 @@ func (c *Conn) Sibling(ctx context.Context) (*Conn, error) {
 	}
 	return s, nil
 }
+
+// IsClosed reports whether the session is gone (closed, or its connection
+// lost).
+func (c *Conn) IsClosed() bool { return c.conn.IsClosed() }
 
 // Close ends the session.
 func (c *Conn) Close(ctx context.Context) error {
@@ -272,17 +279,22 @@ const ExportSnapshotSQL = "SELECT pg_export_snapshot()"
 // snapshotID matches the identifiers pg_export_snapshot returns.
 var snapshotID = regexp.MustCompile(`^[0-9A-Fa-f]+(-[0-9A-Fa-f]+)+$`)
 
+// Marker is the comment the audit's statements carry after their first
+// keyword, so that they can be told apart in pg_stat_statements.
+const Marker = "/* pgrollout audit */"
+
 // ReadOnlyIn runs fn like ReadOnly, in a transaction that reads the snapshot
 // another session exported (ExportSnapshotSQL) and holds open: both see the
-// same state of the database.
+// same catalogs and data (the cumulative statistics are each session's
+// own). When the import fails, the transaction is ended and c stays usable.
 func (c *Conn) ReadOnlyIn(ctx context.Context, snapshot string, fn func(tx pgx.Tx) error) error {
 	if !snapshotID.MatchString(snapshot) {
 		return fmt.Errorf("import snapshot %q on %s: not a snapshot identifier", snapshot, c.target)
 	}
 	// SET TRANSACTION SNAPSHOT sets the transaction's snapshot, after which
 	// PostgreSQL refuses SET transaction_read_only = off as it does after
-	// beginSQL's SELECT.
-	return c.readOnly(ctx, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT '"+snapshot+"'", fn)
+	// beginSQL's SELECT. Its text differs every time, so it is marked.
+	return c.readOnly(ctx, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET "+Marker+" TRANSACTION SNAPSHOT '"+snapshot+"'", fn)
 }
 
 func (c *Conn) readOnly(ctx context.Context, begin string, fn func(tx pgx.Tx) error) error {
@@ -292,6 +304,13 @@ func (c *Conn) readOnly(ctx context.Context, begin string, fn func(tx pgx.Tx) er
 		BeginQuery: begin,
 	})
 	if err != nil {
+		// A begin query that failed after its BEGIN (an import refused)
+		// leaves the session in an aborted transaction.
+		if pc := c.conn.PgConn(); !pc.IsClosed() && pc.TxStatus() != 'I' {
+			if _, rbErr := c.conn.Exec(context.WithoutCancel(ctx), "ROLLBACK"); rbErr != nil {
+				err = errors.Join(err, rbErr)
+			}
+		}
 		return c.wrap(err, "begin read-only transaction")
 	}
 	err = fn(tx)

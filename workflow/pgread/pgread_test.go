@@ -415,4 +415,15 @@ func TestSiblingReadsTheExportedSnapshot(t *testing.T) {
 			t.Errorf("ReadOnlyIn(%q): %v, want it refused", id, err)
 		}
 	}
+	// A snapshot no session holds: the server refuses the import, and the
+	// session is left out of the failed transaction, ready for the next.
+	called := false
+	err = sibling.ReadOnlyIn(ctx, "00000003-0000001B-1", func(pgx.Tx) error { called = true; return nil })
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) || called {
+		t.Errorf("import of a snapshot nobody exported: %v (fn called: %v), want a server error", err, called)
+	}
+	if err := sibling.ReadOnly(ctx, func(tx pgx.Tx) error { own = count(tx); return nil }); err != nil || own != 1 {
+		t.Errorf("after a refused import: %v, %d tables named later", err, own)
+	}
 }
