@@ -3,8 +3,10 @@
 // primary key, an index on a, an index on b for 3 tables in 10, a foreign
 // key for 1 in 10, -rows rows each of which a third are deleted, analyzed:
 // about 2.3 indexes a table), once,
-// then collects -runs snapshots over a read-only connection and prints the
-// wall time and the number of queries of each.
+// then audits it -runs times as `pgrollout audit` does (connect read-only,
+// audit.Collect, audit.Analyze) and prints the wall time of each part and
+// the number of queries of each run, then the medians of the collection
+// and of the whole audit (the command adds its start and its output).
 //
 //	go run ./bench/auditbench [-dsn ADMIN_DSN] [-db NAME] [-tables 10000] [-rows 20] [-runs 5] [-fresh] [-trace]
 //
@@ -82,42 +84,53 @@ func run(ctx context.Context, adminDSN, name string, tables, rows, runs int, fre
 		}()
 	}
 
-	var walls []time.Duration
+	var wholes, collects []time.Duration
 	for i := range runs {
 		var opts []pgread.Option
 		if trace && i == 0 {
 			opts = append(opts, pgread.WithTracer(&tracer{}))
 		}
+		start := time.Now()
 		c, err := pgread.Open(ctx, dsn, opts...)
 		if err != nil {
 			return err
 		}
-		start := time.Now()
+		connected := time.Now()
 		s, err := audit.Collect(ctx, c)
-		wall := time.Since(start)
+		collected := time.Now()
 		queries := c.Queries()
 		_ = c.Close(ctx)
 		if err != nil {
 			return err
 		}
-		walls = append(walls, wall)
+		report := audit.Analyze(s)
+		analyzed := time.Now()
+		wholes = append(wholes, analyzed.Sub(start))
+		collects = append(collects, collected.Sub(connected))
 		if i == 0 {
 			data, _ := json.Marshal(s)
-			fmt.Printf("snapshot: %d tables, %d indexes, %d foreign keys, %d sequences, %d bloat rows, %d statements; %.1f MB of JSON\n",
-				len(s.Tables), len(s.Indexes), len(s.ForeignKeys), len(s.Sequences), len(s.Bloat), len(s.Statements), float64(len(data))/(1<<20))
+			fmt.Printf("snapshot: %d tables, %d indexes, %d foreign keys, %d sequences, %d bloat rows, %d statements; %.1f MB of JSON; %d findings\n",
+				len(s.Tables), len(s.Indexes), len(s.ForeignKeys), len(s.Sequences), len(s.Bloat), len(s.Statements), float64(len(data))/(1<<20), len(report.Findings))
 			for _, sec := range s.Sections {
 				fmt.Printf("  %-12s %-9s %s\n", sec.Name, sec.Status, sec.Reason)
 			}
 		}
-		fmt.Printf("run %d: %s, %d queries (BEGIN, SAVEPOINT and ROLLBACK included)\n", i+1, wall.Round(time.Millisecond), queries)
+		fmt.Printf("run %d: %s (connect %s, collect %s, analyze %s), %d queries (BEGIN, SAVEPOINT and ROLLBACK included)\n", i+1,
+			ms(analyzed.Sub(start)), ms(connected.Sub(start)), ms(collected.Sub(connected)), ms(analyzed.Sub(collected)), queries)
 	}
-	if len(walls) > 0 {
-		slices.Sort(walls)
-		fmt.Printf("collect wall time: min %s, median %s, max %s over %d runs\n",
-			walls[0].Round(time.Millisecond), walls[len(walls)/2].Round(time.Millisecond), walls[len(walls)-1].Round(time.Millisecond), len(walls))
+	summary := func(what string, ds []time.Duration) {
+		if len(ds) == 0 {
+			return
+		}
+		slices.Sort(ds)
+		fmt.Printf("%s: min %s, median %s, max %s over %d runs\n", what, ms(ds[0]), ms(ds[len(ds)/2]), ms(ds[len(ds)-1]), len(ds))
 	}
+	summary("collect wall time", collects)
+	summary("whole audit wall time (connect, collect, analyze)", wholes)
 	return nil
 }
+
+func ms(d time.Duration) string { return d.Round(time.Millisecond).String() }
 
 // batch is how many tables one DDL statement creates: each table takes a
 // few locks until its transaction commits.
