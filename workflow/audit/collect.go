@@ -109,7 +109,6 @@ func collect(ctx context.Context, c *pgread.Conn, m collectMode) (*Snapshot, err
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	k := &collector{s: &Snapshot{}, sections: map[string]Section{}}
-	other := []step{k.indexes} // the second session's, when it has them
 	// The sequences' last values are read out of the transactions, by both
 	// sessions from one queue, made once the sequences are listed.
 	var queue *lastValueQueue
@@ -123,7 +122,7 @@ func collect(ctx context.Context, c *pgread.Conn, m collectMode) (*Snapshot, err
 			if err := tx.QueryRow(ctx, pgread.ExportSnapshotSQL).Scan(&snapshot); err != nil {
 				return fmt.Errorf("%w: %w", errNoExport, err)
 			}
-			side = startSide(ctx, cancel, c, snapshot, other, func(ctx context.Context, sc *pgread.Conn) error {
+			side = startSide(ctx, cancel, c, snapshot, k.indexes, func(ctx context.Context, sc *pgread.Conn) error {
 				select {
 				case <-listed:
 					return k.lastValues(ctx, sc, queue)
@@ -146,13 +145,15 @@ func collect(ctx context.Context, c *pgread.Conn, m collectMode) (*Snapshot, err
 		}
 		queue = k.newLastValueQueue(m.seqChunk)
 		close(listed)
-		if err := runSteps(ctx, tx, []step{k.tables, k.foreignKeys, k.bloat, k.statements}); err != nil {
-			return err
+		for _, read := range []step{k.tables, k.foreignKeys, k.bloat, k.statements} {
+			if err := read(ctx, tx); err != nil {
+				return err
+			}
 		}
 		if side != nil && side.takenBySide() {
 			return nil // the side session has the snapshot: this one may end
 		}
-		return runSteps(ctx, tx, other)
+		return k.indexes(ctx, tx)
 	})
 	if err == nil {
 		err = k.lastValues(ctx, c, queue)
@@ -178,15 +179,6 @@ func collect(ctx context.Context, c *pgread.Conn, m collectMode) (*Snapshot, err
 // step reads one section of a snapshot inside a collection's transaction.
 type step func(context.Context, pgx.Tx) error
 
-func runSteps(ctx context.Context, tx pgx.Tx, steps []step) error {
-	for _, step := range steps {
-		if err := step(ctx, tx); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // setAuditSettings runs auditSettingsSQL. On the first session it comes
 // after the probe has read the server's own settings. With its work_mem,
 // reads that sort or buffer (pg_stat_statements returns its rows through a
@@ -204,13 +196,14 @@ type sideReader struct {
 	// ready is closed by the first session once the probe is done: the
 	// steps need the server's version and the role's capabilities.
 	ready chan struct{}
-	// claim says who reads the steps: unclaimed until the side session,
-	// connected and ready, claims them, or the first session, done with
-	// its own steps and tired of waiting for a connection, does.
+	// claim says who reads the side's step (the indexes): unclaimed until
+	// the side session, connected and ready, claims it, or the first
+	// session, done with its own steps and tired of waiting for a
+	// connection, does.
 	claim atomic.Int32
-	// began says, once the side claimed the steps, whether its transaction
-	// began in the exported snapshot (false: the first session reads the
-	// steps); done is the side's result.
+	// began says, once the side claimed its step, whether its transaction
+	// began in the exported snapshot (false: the first session reads it);
+	// done is the side's result.
 	began chan bool
 	done  chan error
 }
@@ -222,14 +215,14 @@ const (
 	claimedByFirst
 )
 
-// startSide opens a second session and, once ready is closed, reads steps
-// there in the exported snapshot, unless the first session took them, then
+// startSide opens a second session and, once ready is closed, reads read
+// there in the exported snapshot, unless the first session took it, then
 // runs then on it, out of the transaction. Its failure cancels the
 // collection.
-func startSide(ctx context.Context, cancel context.CancelFunc, c *pgread.Conn, snapshot string, steps []step, then func(context.Context, *pgread.Conn) error) *sideReader {
+func startSide(ctx context.Context, cancel context.CancelFunc, c *pgread.Conn, snapshot string, read step, then func(context.Context, *pgread.Conn) error) *sideReader {
 	r := &sideReader{ready: make(chan struct{}), began: make(chan bool, 1), done: make(chan error, 1)}
 	go func() {
-		err := r.run(ctx, c, snapshot, steps, then)
+		err := r.run(ctx, c, snapshot, read, then)
 		if err != nil {
 			cancel()
 		}
@@ -239,8 +232,8 @@ func startSide(ctx context.Context, cancel context.CancelFunc, c *pgread.Conn, s
 }
 
 // takenBySide reports, for the first session, whether the side session has
-// the steps; when it has not claimed them yet (it is still connecting), the
-// first session takes them.
+// its step; when it has not claimed it yet (it is still connecting), the
+// first session takes it.
 func (r *sideReader) takenBySide() bool {
 	if r.claim.CompareAndSwap(unclaimed, claimedByFirst) {
 		return false
@@ -248,10 +241,10 @@ func (r *sideReader) takenBySide() bool {
 	return <-r.began
 }
 
-func (r *sideReader) run(ctx context.Context, c *pgread.Conn, snapshot string, steps []step, then func(context.Context, *pgread.Conn) error) error {
+func (r *sideReader) run(ctx context.Context, c *pgread.Conn, snapshot string, read step, then func(context.Context, *pgread.Conn) error) error {
 	sc, err := c.Sibling(ctx)
 	if err != nil {
-		return nil // a connection limit, say: the first session reads the steps
+		return nil // a connection limit, say: the first session reads the step
 	}
 	defer sc.Close(context.WithoutCancel(ctx))
 	select {
@@ -268,7 +261,7 @@ func (r *sideReader) run(ctx context.Context, c *pgread.Conn, snapshot string, s
 			if err := setAuditSettings(ctx, tx); err != nil {
 				return err
 			}
-			return runSteps(ctx, tx, steps)
+			return read(ctx, tx)
 		})
 		if !began {
 			r.began <- false
@@ -276,7 +269,7 @@ func (r *sideReader) run(ctx context.Context, c *pgread.Conn, snapshot string, s
 				return nil
 			}
 			// The import failed (another host?): the first session reads
-			// the steps, and this one can still read last values.
+			// the step, and this one can still read last values.
 		} else if err != nil {
 			return err
 		}
