@@ -6,7 +6,11 @@
 # official PostgreSQL builds packed for Node.js), so nothing beyond npm and the
 # Go toolchain is needed. Each version gets its own cluster on port 54000+major
 # (54013 ... 54018) with pg_stat_statements preloaded, under $PGROLLOUT_PG_DIR
-# (default /tmp/pgrollout-pg), readable by the postgres user.
+# (default /tmp/pgrollout-pg), readable by the postgres user, and a hot
+# standby of it on port 54100+major: a copy of the cluster made once, with a
+# table, an index and a sequence in its postgres database, started in
+# recovery (it streams from nothing, which is all a read-only audit needs).
+# The tests read the standby's DSN from PGROLLOUT_TEST_STANDBY_DSN.
 #
 #   bash bench/pg-versions.sh start [MAJOR...]   fetch, init and start clusters
 #   bash bench/pg-versions.sh test [MAJOR...] [-- go test args]
@@ -53,6 +57,7 @@ as_postgres() {
 
 port() { echo $((54000 + $1)); }
 dsn() { echo "postgres://postgres@127.0.0.1:$(port "$1")/postgres?sslmode=disable"; }
+standby_dsn() { echo "postgres://postgres@127.0.0.1:$((54100 + $1))/postgres?sslmode=disable"; }
 
 fetch() {
 	local major=$1 build=${builds[$1]:-}
@@ -90,7 +95,24 @@ start() {
 	if ! as_postgres "$native/bin/pg_ctl" -D "$data" status >/dev/null 2>&1; then
 		as_postgres "$native/bin/pg_ctl" -D "$data" -l "$data/server.log" -w start >/dev/null
 	fi
-	echo "PostgreSQL $major: $(dsn "$major")"
+	local standby=$root/standby-$major
+	if [[ ! -f $standby/PG_VERSION ]]; then
+		psql "$(dsn "$major")" -qc "CREATE TABLE IF NOT EXISTS standby_fixture (id serial PRIMARY KEY, ref int);
+			CREATE INDEX IF NOT EXISTS standby_fixture_ref ON standby_fixture (ref)" >/dev/null
+		as_postgres "$native/bin/pg_ctl" -D "$data" -m fast -w stop >/dev/null
+		cp -a "$data" "$standby"
+		rm -f "$standby/postmaster.pid" "$standby/server.log"
+		touch "$standby/standby.signal"
+		cat >>"$standby/postgresql.conf" <<-EOF
+			port = $((54100 + major))
+			unix_socket_directories = '$standby'
+		EOF
+		as_postgres "$native/bin/pg_ctl" -D "$data" -l "$data/server.log" -w start >/dev/null
+	fi
+	if ! as_postgres "$native/bin/pg_ctl" -D "$standby" status >/dev/null 2>&1; then
+		as_postgres "$native/bin/pg_ctl" -D "$standby" -l "$standby/server.log" -w start >/dev/null
+	fi
+	echo "PostgreSQL $major: $(dsn "$major"), standby $(standby_dsn "$major")"
 }
 
 stop() {
@@ -98,6 +120,9 @@ stop() {
 	native=$(fetch "$major")
 	[[ -f $data/PG_VERSION ]] || return 0
 	as_postgres "$native/bin/pg_ctl" -D "$data" -m fast stop >/dev/null 2>&1 || true
+	if [[ -f $root/standby-$major/PG_VERSION ]]; then
+		as_postgres "$native/bin/pg_ctl" -D "$root/standby-$major" -m fast stop >/dev/null 2>&1 || true
+	fi
 }
 
 case $cmd in
@@ -110,7 +135,7 @@ test)
 	for m in "${majors[@]}"; do
 		start "$m"
 		echo "== go test on PostgreSQL $m"
-		if ! CI=true PGROLLOUT_TEST_DSN=$(dsn "$m") go test -count=1 "${goargs[@]:-./...}"; then
+		if ! CI=true PGROLLOUT_TEST_DSN=$(dsn "$m") PGROLLOUT_TEST_STANDBY_DSN=$(standby_dsn "$m") go test -count=1 "${goargs[@]:-./...}"; then
 			failed+=("$m")
 		fi
 	done

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -952,5 +953,57 @@ func TestLastValuesGivenBackByALostSession(t *testing.T) {
 		if q := liveSequence(t, k.s, name); q.Readable || q.LastValue != nil {
 			t.Errorf("%s not read: readable %v, last value %v", name, q.Readable, q.LastValue)
 		}
+	}
+}
+
+// TestCollectOnAStandby audits a hot standby (PGROLLOUT_TEST_STANDBY_DSN,
+// which bench/pg-versions.sh sets for each version; the test is skipped
+// without it): the probe sees the recovery, both sessions share the
+// standby's snapshot, and every section is read.
+func TestCollectOnAStandby(t *testing.T) {
+	dsn := os.Getenv("PGROLLOUT_TEST_STANDBY_DSN")
+	if dsn == "" {
+		t.Skip("no standby: PGROLLOUT_TEST_STANDBY_DSN is not set (bash bench/pg-versions.sh test sets it)")
+	}
+	ctx := context.Background()
+	c, err := pgread.Open(ctx, dsn)
+	if err != nil {
+		t.Fatalf("standby %s: %v", pgread.Redacted(dsn), err)
+	}
+	defer c.Close(ctx)
+	one, err := collect(ctx, c, collectMode{seqChunk: seqChunk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := c.Queries()
+	s, err := Collect(ctx, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !s.Server.InRecovery {
+		t.Errorf("the standby's probe: in recovery %v, want true", s.Server.InRecovery)
+	}
+	if x := liveIndex(t, s, "standby_fixture_ref"); x.Table != "standby_fixture" {
+		t.Errorf("standby_fixture_ref on %q", x.Table)
+	}
+	if len(s.Indexes) != len(one.Indexes) || len(s.Sequences) != len(one.Sequences) {
+		t.Errorf("two sessions read %d indexes, %d sequences; one read %d, %d",
+			len(s.Indexes), len(s.Sequences), len(one.Indexes), len(one.Sequences))
+	}
+	for _, sec := range s.Sections {
+		if sec.Status != SectionCollected && sec.Name != SectionStatements {
+			t.Errorf("section %s %s: %s", sec.Name, sec.Status, sec.Reason)
+		}
+	}
+	// The export, and the second session's BEGIN, SET LOCAL and ROLLBACK
+	// (and its read-only check before PostgreSQL 14): two sessions, not a
+	// fallback to one.
+	twoQueries := c.Queries() - before
+	before = c.Queries()
+	if _, err := collect(ctx, c, collectMode{seqChunk: seqChunk}); err != nil {
+		t.Fatal(err)
+	}
+	if oneQueries := c.Queries() - before; twoQueries < oneQueries+4 {
+		t.Errorf("queries: %d on two sessions, %d on one: the standby was read on one session", twoQueries, oneQueries)
 	}
 }
