@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -65,9 +66,9 @@ const auditSettingsSQL = "SET LOCAL work_mem = '64MB'; SET LOCAL max_parallel_wo
 // (pgread.Conn.Sibling) in the first one's snapshot (pg_export_snapshot),
 // while the first reads the rest; then both read the sequences' last
 // values, whichever is free taking the next 1,000. When the second session
-// cannot connect (a connection limit), has not connected by the time the
-// first is done with the rest, or cannot share the snapshot, the first reads
-// the indexes too.
+// cannot connect (a connection limit), has not connected within
+// sideConnectWait of the first being done with the rest, or cannot share
+// the snapshot, the first reads the indexes too.
 //
 // Sizes of relations the catalog puts under 1 MiB come from pg_class
 // instead of being measured (see sizeFloor); bloat is estimated for
@@ -198,9 +199,11 @@ type sideReader struct {
 	ready chan struct{}
 	// claim says who reads the side's step (the indexes): unclaimed until
 	// the side session, connected and ready, claims it, or the first
-	// session, done with its own steps and tired of waiting for a
-	// connection, does.
-	claim atomic.Int32
+	// session, done with its own steps and tired of waiting for the second
+	// to connect (sideConnectWait), does. settled is closed once the side
+	// has tried to claim it, or given up connecting.
+	claim   atomic.Int32
+	settled chan struct{}
 	// began says, once the side claimed its step, whether its transaction
 	// began in the exported snapshot (false: the first session reads it);
 	// done is the side's result.
@@ -215,12 +218,18 @@ const (
 	claimedByFirst
 )
 
+// sideConnectWait bounds how long the first session, done with its own
+// steps, waits in its transaction for the second to connect before it
+// reads the second's step itself (a connection normally takes
+// milliseconds; the first session's transaction must not idle long).
+const sideConnectWait = 5 * time.Second
+
 // startSide opens a second session and, once ready is closed, reads read
 // there in the exported snapshot, unless the first session took it, then
 // runs then on it, out of the transaction. Its failure cancels the
 // collection.
 func startSide(ctx context.Context, cancel context.CancelFunc, c *pgread.Conn, snapshot string, read step, then func(context.Context, *pgread.Conn) error) *sideReader {
-	r := &sideReader{ready: make(chan struct{}), began: make(chan bool, 1), done: make(chan error, 1)}
+	r := &sideReader{ready: make(chan struct{}), settled: make(chan struct{}), began: make(chan bool, 1), done: make(chan error, 1)}
 	go func() {
 		err := r.run(ctx, c, snapshot, read, then)
 		if err != nil {
@@ -232,9 +241,13 @@ func startSide(ctx context.Context, cancel context.CancelFunc, c *pgread.Conn, s
 }
 
 // takenBySide reports, for the first session, whether the side session has
-// its step; when it has not claimed it yet (it is still connecting), the
-// first session takes it.
+// its step; when it has not claimed it within sideConnectWait (it is still
+// connecting), the first session takes it.
 func (r *sideReader) takenBySide() bool {
+	select {
+	case <-r.settled:
+	case <-time.After(sideConnectWait):
+	}
 	if r.claim.CompareAndSwap(unclaimed, claimedByFirst) {
 		return false
 	}
@@ -244,15 +257,19 @@ func (r *sideReader) takenBySide() bool {
 func (r *sideReader) run(ctx context.Context, c *pgread.Conn, snapshot string, read step, then func(context.Context, *pgread.Conn) error) error {
 	sc, err := c.Sibling(ctx)
 	if err != nil {
+		close(r.settled)
 		return nil // a connection limit, say: the first session reads the step
 	}
 	defer sc.Close(context.WithoutCancel(ctx))
 	select {
 	case <-r.ready:
 	case <-ctx.Done():
+		close(r.settled)
 		return nil // the first session failed, and says why
 	}
-	if r.claim.CompareAndSwap(unclaimed, claimedBySide) {
+	claimed := r.claim.CompareAndSwap(unclaimed, claimedBySide)
+	close(r.settled)
+	if claimed {
 		began := false
 		err = sc.ReadOnlyIn(ctx, snapshot, func(tx pgx.Tx) error {
 			began = true
