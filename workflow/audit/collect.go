@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -197,37 +196,28 @@ type sideReader struct {
 	// ready is closed by the first session once the probe is done: the
 	// steps need the server's version and the role's capabilities.
 	ready chan struct{}
-	// claim says who reads the side's step (the indexes): unclaimed until
-	// the side session, connected and ready, claims it, or the first
-	// session, done with its own steps and tired of waiting for the second
-	// to connect (sideConnectWait), does. settled is closed once the side
-	// has tried to claim it, or given up connecting.
-	claim   atomic.Int32
-	settled chan struct{}
-	// began says, once the side claimed its step, whether its transaction
-	// began in the exported snapshot (false: the first session reads it);
+	// settled is closed once the side has connected (and so takes its
+	// step), or given up connecting (within sideConnectWait): the first
+	// session, done with its own steps, then reads the step itself.
+	settled   chan struct{}
+	connected bool
+	// began says, once the side connected, whether its transaction began
+	// in the exported snapshot (false: the first session reads the step);
 	// done is the side's result.
 	began chan bool
 	done  chan error
 }
 
-// The values of sideReader.claim.
-const (
-	unclaimed int32 = iota
-	claimedBySide
-	claimedByFirst
-)
-
-// sideConnectWait bounds how long the first session, done with its own
-// steps, waits in its transaction for the second to connect before it
-// reads the second's step itself (a connection normally takes
-// milliseconds; the first session's transaction must not idle long).
+// sideConnectWait bounds the second session's connection: the first
+// session, done with its own steps, waits in its transaction for the second
+// to connect, and reads its step itself when it does not (a connection
+// normally takes milliseconds; the first session's transaction must not
+// idle long).
 const sideConnectWait = 5 * time.Second
 
 // startSide opens a second session and, once ready is closed, reads read
-// there in the exported snapshot, unless the first session took it, then
-// runs then on it, out of the transaction. Its failure cancels the
-// collection.
+// there in the exported snapshot, then runs then on it, out of the
+// transaction. Its failure cancels the collection.
 func startSide(ctx context.Context, cancel context.CancelFunc, c *pgread.Conn, snapshot string, read step, then func(context.Context, *pgread.Conn) error) *sideReader {
 	r := &sideReader{ready: make(chan struct{}), settled: make(chan struct{}), began: make(chan bool, 1), done: make(chan error, 1)}
 	go func() {
@@ -240,22 +230,18 @@ func startSide(ctx context.Context, cancel context.CancelFunc, c *pgread.Conn, s
 	return r
 }
 
-// takenBySide reports, for the first session, whether the side session has
-// its step; when it has not claimed it within sideConnectWait (it is still
-// connecting), the first session takes it.
+// takenBySide reports, for the first session, whether the side session
+// read its step in the exported snapshot (or is reading it), once the side
+// has settled.
 func (r *sideReader) takenBySide() bool {
-	select {
-	case <-r.settled:
-	case <-time.After(sideConnectWait):
-	}
-	if r.claim.CompareAndSwap(unclaimed, claimedByFirst) {
-		return false
-	}
-	return <-r.began
+	<-r.settled
+	return r.connected && <-r.began
 }
 
 func (r *sideReader) run(ctx context.Context, c *pgread.Conn, snapshot string, read step, then func(context.Context, *pgread.Conn) error) error {
-	sc, err := c.Sibling(ctx)
+	connectCtx, stop := context.WithTimeout(ctx, sideConnectWait)
+	sc, err := c.Sibling(connectCtx)
+	stop()
 	if err != nil {
 		close(r.settled)
 		return nil // a connection limit, say: the first session reads the step
@@ -267,29 +253,28 @@ func (r *sideReader) run(ctx context.Context, c *pgread.Conn, snapshot string, r
 		close(r.settled)
 		return nil // the first session failed, and says why
 	}
-	claimed := r.claim.CompareAndSwap(unclaimed, claimedBySide)
+	r.connected = true
 	close(r.settled)
-	if claimed {
-		began := false
-		err = sc.ReadOnlyIn(ctx, snapshot, func(tx pgx.Tx) error {
-			began = true
-			r.began <- true
-			tx = markTx(tx)
-			if err := setAuditSettings(ctx, tx); err != nil {
-				return err
-			}
-			return read(ctx, tx)
-		})
-		if !began {
-			r.began <- false
-			if ctx.Err() != nil {
-				return nil
-			}
-			// The import failed (another host?): the first session reads
-			// the step, and this one can still read last values.
-		} else if err != nil {
+	began := false
+	err = sc.ReadOnlyIn(ctx, snapshot, func(tx pgx.Tx) error {
+		began = true
+		r.began <- true
+		tx = markTx(tx)
+		if err := setAuditSettings(ctx, tx); err != nil {
 			return err
 		}
+		return read(ctx, tx)
+	})
+	switch {
+	case !began:
+		r.began <- false
+		if ctx.Err() != nil {
+			return nil // the first session failed, and says why
+		}
+		// The import failed (another host?): the first session reads the
+		// step, and this one can still read last values.
+	case err != nil:
+		return err
 	}
 	return then(ctx, sc)
 }
