@@ -65,9 +65,8 @@ const auditSettingsSQL = "SET LOCAL work_mem = '64MB'; SET LOCAL max_parallel_wo
 // (pgread.Conn.Sibling) in the first one's snapshot (pg_export_snapshot),
 // while the first reads the rest; then both read the sequences' last
 // values, whichever is free taking the next 1,000. When the second session
-// cannot connect (a connection limit), has not connected within
-// sideConnectWait of the first being done with the rest, or cannot share
-// the snapshot, the first reads the indexes too.
+// cannot connect (a connection limit) within sideConnectWait of the export,
+// or cannot share the snapshot, the first reads everything.
 //
 // Sizes of relations the catalog puts under 1 MiB come from pg_class
 // instead of being measured (see sizeFloor); bloat is estimated for
@@ -77,8 +76,9 @@ const auditSettingsSQL = "SET LOCAL work_mem = '64MB'; SET LOCAL max_parallel_wo
 // written (an exported snapshot is a file the server keeps for the life of
 // the transaction). A part the server or the role cannot give is recorded in
 // Snapshot.Sections as partial or skipped with the reason instead of failing
-// the collection; Collect fails only when a session's connection does, the
-// context ends or the probe cannot run. The catalogs are read in one
+// the collection; Collect fails only when a session's connection does (but
+// while reading last values, where the other session reads them, or they
+// are recorded as not read), the context ends or the probe cannot run. The catalogs are read in one
 // snapshot; the cumulative statistics are read by each session on its own,
 // moments apart.
 func Collect(ctx context.Context, c *pgread.Conn) (*Snapshot, error) {
@@ -168,8 +168,10 @@ func collect(ctx context.Context, c *pgread.Conn, m collectMode) (*Snapshot, err
 		return nil, err
 	}
 	// Chunks a lost side session gave back.
-	if err := k.lastValues(ctx, c, queue); err != nil {
-		return nil, err
+	if !c.IsClosed() {
+		if err := k.lastValues(ctx, c, queue); err != nil {
+			return nil, err
+		}
 	}
 	k.recordSequences(queue)
 	k.finish()
@@ -196,9 +198,11 @@ type sideReader struct {
 	// ready is closed by the first session once the probe is done: the
 	// steps need the server's version and the role's capabilities.
 	ready chan struct{}
-	// settled is closed once the side has connected (and so takes its
-	// step), or given up connecting (within sideConnectWait): the first
-	// session, done with its own steps, then reads the step itself.
+	// settled is closed once the side, after ready, has connected (and
+	// will try to begin in the snapshot), or when it has given up
+	// connecting (within sideConnectWait) or the collection ended first.
+	// The first session, done with its own steps, waits for it: when the
+	// side is not connected, it reads the side's step itself.
 	settled   chan struct{}
 	connected bool
 	// began says, once the side connected, whether its transaction began
@@ -217,7 +221,9 @@ const sideConnectWait = 5 * time.Second
 
 // startSide opens a second session and, once ready is closed, reads read
 // there in the exported snapshot, then runs then on it, out of the
-// transaction. Its failure cancels the collection.
+// transaction. When it cannot connect or begin in the snapshot it stops,
+// and the first session does its work; a failure after that cancels the
+// collection.
 func startSide(ctx context.Context, cancel context.CancelFunc, c *pgread.Conn, snapshot string, read step, then func(context.Context, *pgread.Conn) error) *sideReader {
 	r := &sideReader{ready: make(chan struct{}), settled: make(chan struct{}), began: make(chan bool, 1), done: make(chan error, 1)}
 	go func() {
@@ -238,6 +244,8 @@ func (r *sideReader) takenBySide() bool {
 	return r.connected && <-r.began
 }
 
+// run is the side session's work (see startSide); its error is one of the
+// side's own, never the first session's.
 func (r *sideReader) run(ctx context.Context, c *pgread.Conn, snapshot string, read step, then func(context.Context, *pgread.Conn) error) error {
 	connectCtx, stop := context.WithTimeout(ctx, sideConnectWait)
 	sc, err := c.Sibling(connectCtx)
@@ -267,16 +275,20 @@ func (r *sideReader) run(ctx context.Context, c *pgread.Conn, snapshot string, r
 	})
 	switch {
 	case !began:
-		r.began <- false
-		if ctx.Err() != nil {
-			return nil // the first session failed, and says why
-		}
 		// The import failed (another host?): the first session reads the
-		// step, and this one can still read last values.
+		// step, and the last values too, as this session may not be on
+		// the same server.
+		r.began <- false
+		return nil
+	case err != nil && ctx.Err() != nil:
+		return nil // the first session failed, and says why
 	case err != nil:
 		return err
 	}
-	return then(ctx, sc)
+	if err := then(ctx, sc); err != nil && ctx.Err() == nil {
+		return err
+	}
+	return nil
 }
 
 // collector holds a collection in progress.

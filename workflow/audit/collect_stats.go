@@ -107,7 +107,8 @@ type lastValueQueue struct {
 	chunks   [][]int64
 	failures []string // one reason per chunk that failed
 	unread   int64
-	// lost is why a session gave its chunk back: its connection was lost.
+	// lost is why a session first gave its chunk back: its connection was
+	// lost.
 	lost error
 }
 
@@ -136,15 +137,17 @@ func (q *lastValueQueue) giveBack(chunk []int64, err error) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	q.chunks = append(q.chunks, chunk)
-	q.lost = err
+	if q.lost == nil {
+		q.lost = err
+	}
 }
 
-// fail records a chunk whose transaction failed.
-func (q *lastValueQueue) fail(n int, err error) {
+// fail records n sequences whose last_value was not read, and why.
+func (q *lastValueQueue) fail(n int, reason string) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	q.unread += int64(n)
-	q.failures = appendOnce(q.failures, collectReason(err))
+	q.failures = appendOnce(q.failures, reason)
 }
 
 // lastValues reads last values through c until q is empty, or c's
@@ -156,6 +159,7 @@ func (k *collector) lastValues(ctx context.Context, c *pgread.Conn, q *lastValue
 		if !ok {
 			return nil
 		}
+		seen := make(map[int64]bool, len(chunk))
 		err := c.ReadOnly(ctx, func(tx pgx.Tx) error {
 			rows, err := tx.Query(ctx, lastValuesSQL, chunk)
 			if err != nil {
@@ -164,6 +168,7 @@ func (k *collector) lastValues(ctx context.Context, c *pgread.Conn, q *lastValue
 			var oid int64
 			var last *int64
 			_, err = pgx.ForEachRow(rows, []any{&oid, &last}, func() error {
+				seen[oid] = true
 				if i, ok := k.seqAt[oid]; ok && last != nil {
 					v := *last
 					k.s.Sequences[i].LastValue = &v
@@ -172,20 +177,30 @@ func (k *collector) lastValues(ctx context.Context, c *pgread.Conn, q *lastValue
 			})
 			return err
 		})
-		if err != nil {
-			if ctx.Err() != nil {
-				return err
+		switch {
+		case err != nil && ctx.Err() != nil:
+			return err
+		case err != nil && c.IsClosed():
+			q.giveBack(chunk, err) // values it read before are read again
+			return nil
+		case err != nil:
+			k.unread(chunk)
+			q.fail(len(chunk), collectReason(err))
+		default:
+			gone := slices.DeleteFunc(slices.Clone(chunk), func(oid int64) bool { return seen[oid] })
+			if len(gone) > 0 {
+				k.unread(gone)
+				q.fail(len(gone), "dropped since the sequences were listed")
 			}
-			if c.IsClosed() {
-				q.giveBack(chunk, err)
-				return nil
-			}
-			for _, oid := range chunk {
-				k.s.Sequences[k.seqAt[oid]].Readable = false
-				k.s.Sequences[k.seqAt[oid]].LastValue = nil
-			}
-			q.fail(len(chunk), err)
 		}
+	}
+}
+
+// unread marks sequences whose last_value was not read.
+func (k *collector) unread(oids []int64) {
+	for _, oid := range oids {
+		k.s.Sequences[k.seqAt[oid]].Readable = false
+		k.s.Sequences[k.seqAt[oid]].LastValue = nil
 	}
 }
 
@@ -200,9 +215,7 @@ func (k *collector) recordSequences(q *lastValueQueue) {
 		return
 	}
 	for _, chunk := range q.chunks {
-		for _, oid := range chunk {
-			k.s.Sequences[k.seqAt[oid]].Readable = false
-		}
+		k.unread(chunk)
 		q.unread += int64(len(chunk))
 		q.failures = appendOnce(q.failures, collectReason(q.lost))
 	}

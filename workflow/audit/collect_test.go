@@ -954,6 +954,21 @@ func TestLastValuesGivenBackByALostSession(t *testing.T) {
 			t.Errorf("%s not read: readable %v, last value %v", name, q.Readable, q.LastValue)
 		}
 	}
+
+	// A sequence dropped between the listing and the reading.
+	k, q = listed(live)
+	if _, err := db.Connect(t).Exec(ctx, "DROP SEQUENCE s2"); err != nil {
+		t.Fatal(err)
+	}
+	if err := k.lastValues(ctx, live, q); err != nil {
+		t.Fatal(err)
+	}
+	k.recordSequences(q)
+	k.finish()
+	wantSectionStatus(t, k.s, SectionSequences, SectionPartial, "last_value of 1 sequence not read: dropped since the sequences were listed")
+	if q := liveSequence(t, k.s, "s3"); q.LastValue == nil || *q.LastValue != 3 {
+		t.Errorf("s3 after s2 was dropped: last value %v, want 3", q.LastValue)
+	}
 }
 
 // TestCollectOnAStandby audits a hot standby (PGROLLOUT_TEST_STANDBY_DSN,

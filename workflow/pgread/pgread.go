@@ -91,7 +91,9 @@ func WithConnectTimeout(d time.Duration) Option {
 	return func(o *options) { o.connectTimeout = d }
 }
 
-// WithTracer also passes every query to t (after the Conn's own counting).
+// WithTracer also passes every query to t (after the Conn's own counting),
+// a Sibling's too, from its own goroutine: t must be safe for concurrent
+// use.
 func WithTracer(t pgx.QueryTracer) Option {
 	return func(o *options) { o.tracer = t }
 }
