@@ -108,48 +108,11 @@ func descendingFinding(a *analysis, sq SequenceStats) (Finding, bool) {
 	if base <= lower {
 		return Finding{}, false
 	}
-	used := (float64(base) - float64(last) + 1) / (float64(base) - float64(lower) + 1)
-	narrow := lower >= math.MinInt32
-	sev, ok := sequenceSeverity(used, narrow)
-	if !ok {
-		return Finding{}, false
-	}
-	// A cycling sequence wraps at its own minimum; a column type above it
-	// fails first.
-	wraps := sq.Cycle && lower == sq.MinValue
-	unique := ""
-	if wraps {
-		sev, unique = cycleSeverity(a, sq, sev)
-	}
-	obj := qualify(sq.Schema, sq.Name)
-	f := finding(sev, obj, a.pointInTime)
-	what := fmt.Sprintf("its own minimum (%s)", count(lower))
-	if byColumn {
-		what = fmt.Sprintf("the %s minimum of the column it feeds, %s (%s)", sq.ColumnType, sq.OwnedBy, count(lower))
-	}
-	left := max(min(last, base+1)-lower, 0) // failed calls still count down
-	if wraps {
-		f.Message = fmt.Sprintf("%s cycles: it counts down and has used %s of the way to its minimum (%s), where it wraps around to "+
-			"its maximum (%s) and hands out the same values again instead of failing: %s values left before it does.%s",
-			obj, percent(used), count(lower), count(sq.MaxValue), count(left), cycleConsequence(sq, unique))
-		f.Why = cycleWhy
-	} else {
-		f.Message = fmt.Sprintf("%s counts down and has used %s of the way to %s: %s values left.", obj, percent(used), what, count(left))
-		f.Why = "When a descending sequence reaches its minimum, or feeds a column that cannot hold its next value, every insert that " +
-			"needs a new value fails."
-	}
-	f.ev("Last value", count(last))
-	f.ev("Limit", count(lower))
-	f.ev("Used", percent(used))
-	f.ev("Values left", count(left))
-	f.ev("Increment", count(sq.Increment))
-	if unique != "" {
-		f.ev("Unique index on the column", unique)
-	}
-	sequenceRemedy(&f, sq, byColumn, false)
-	cycleCaveat(&f, sq, wraps, "minimum")
-	f.caveat("A single snapshot gives no consumption rate: two snapshots apart in time say how long the values left will last.")
-	return f, true
+	return exhaustionFinding(a, sq, seqUse{
+		down: true, limit: lower, byColumn: byColumn, last: last,
+		used: (float64(base) - float64(last) + 1) / (float64(base) - float64(lower) + 1),
+		left: max(min(last, base+1)-lower, 0), // failed calls still count down
+	})
 }
 
 // sequenceFinding returns the finding on one readable sequence, and false
@@ -166,53 +129,84 @@ func sequenceFinding(a *analysis, sq SequenceStats) (Finding, bool) {
 	if !sq.Cycle && sq.StartValue > sq.MinValue {
 		base = sq.StartValue
 	}
-	var last int64
+	last := base - 1 // readable but never used: nothing consumed
 	if sq.LastValue != nil {
 		last = *sq.LastValue
-	} else {
-		last = base - 1 // readable but never used: nothing consumed
 	}
 	if limit <= base {
 		return Finding{}, false
 	}
-	used := (float64(last) - float64(base) + 1) / (float64(limit) - float64(base) + 1)
-	narrow := limit <= math.MaxInt32
-	sev, ok := sequenceSeverity(used, narrow)
+	return exhaustionFinding(a, sq, seqUse{
+		limit: limit, byColumn: byColumn, last: last,
+		used: (float64(last) - float64(base) + 1) / (float64(limit) - float64(base) + 1),
+		left: max(limit-max(last, base-1), 0), // failed calls still count up
+	})
+}
+
+// seqUse is how far a sequence has gone towards the value it cannot pass.
+type seqUse struct {
+	// down is set for a descending sequence, whose limit is a minimum.
+	down bool
+	// limit is the tighter of the sequence's own limit and the column
+	// type's (byColumn).
+	limit    int64
+	byColumn bool
+	last     int64
+	used     float64
+	left     int64
+}
+
+// exhaustionFinding grades and words the finding on a sequence's use, and
+// false below every threshold.
+func exhaustionFinding(a *analysis, sq SequenceStats, u seqUse) (Finding, bool) {
+	end, otherEnd, other, counts := "maximum", "minimum", sq.MinValue, ""
+	narrow := u.limit <= math.MaxInt32
+	own, ownLimit := sq.MaxValue, "its own maximum"
+	if u.down {
+		end, otherEnd, other, counts = "minimum", "maximum", sq.MaxValue, "counts down and "
+		narrow = u.limit >= math.MinInt32
+		own, ownLimit = sq.MinValue, "its own minimum"
+	}
+	sev, ok := sequenceSeverity(u.used, narrow)
 	if !ok {
 		return Finding{}, false
 	}
-	// A cycling sequence wraps at its own maximum; a column type below it
+	// A cycling sequence wraps at its own limit; a column type inside it
 	// fails first.
-	wraps := sq.Cycle && limit == sq.MaxValue
+	wraps := sq.Cycle && u.limit == own
 	unique := ""
 	if wraps {
 		sev, unique = cycleSeverity(a, sq, sev)
 	}
 	obj := qualify(sq.Schema, sq.Name)
 	f := finding(sev, obj, a.pointInTime)
-	what := fmt.Sprintf("its own maximum (%s)", count(limit))
-	if byColumn {
-		what = fmt.Sprintf("the %s maximum of the column it feeds, %s (%s)", sq.ColumnType, sq.OwnedBy, count(limit))
-		if sq.MaxValue > limit {
+	what := fmt.Sprintf("%s (%s)", ownLimit, count(u.limit))
+	if u.byColumn {
+		what = fmt.Sprintf("the %s %s of the column it feeds, %s (%s)", sq.ColumnType, end, sq.OwnedBy, count(u.limit))
+		if !u.down && sq.MaxValue > u.limit {
 			what += fmt.Sprintf("; the %s sequence itself could go on to %s", cmpNone(sq.DataType), count(sq.MaxValue))
 		}
 	}
-	left := max(limit-max(last, base-1), 0) // failed calls still count up
-	if wraps {
-		f.Message = fmt.Sprintf("%s cycles: it has used %s of the way to its maximum (%s), where it wraps around to its minimum (%s) "+
+	switch {
+	case wraps:
+		f.Message = fmt.Sprintf("%s cycles: it %shas used %s of the way to its %s (%s), where it wraps around to its %s (%s) "+
 			"and hands out the same values again instead of failing: %s values left before it does.%s",
-			obj, percent(used), count(limit), count(sq.MinValue), count(left), cycleConsequence(sq, unique))
+			obj, counts, percent(u.used), end, count(u.limit), otherEnd, count(other), count(u.left), cycleConsequence(sq, unique))
 		f.Why = cycleWhy
-	} else {
-		f.Message = fmt.Sprintf("%s has used %s of %s: %s values left.", obj, percent(used), what, count(left))
+	case u.down:
+		f.Message = fmt.Sprintf("%s counts down and has used %s of the way to %s: %s values left.", obj, percent(u.used), what, count(u.left))
+		f.Why = "When a descending sequence reaches its minimum, or feeds a column that cannot hold its next value, every insert that " +
+			"needs a new value fails."
+	default:
+		f.Message = fmt.Sprintf("%s has used %s of %s: %s values left.", obj, percent(u.used), what, count(u.left))
 		f.Why = "When a sequence reaches its limit, or feeds a column that cannot hold its next value, every insert that needs a " +
 			"new value fails. For a primary key that stops all writes to the table until the type is changed."
 	}
-	f.ev("Last value", count(last))
-	f.ev("Limit", count(limit))
-	f.ev("Limited by", map[bool]string{true: "column type " + sq.ColumnType, false: "sequence maximum"}[byColumn])
-	f.ev("Used", percent(used))
-	f.ev("Values left", count(left))
+	f.ev("Last value", count(u.last))
+	f.ev("Limit", count(u.limit))
+	f.ev("Limited by", map[bool]string{true: "column type " + sq.ColumnType, false: "sequence " + end}[u.byColumn])
+	f.ev("Used", percent(u.used))
+	f.ev("Values left", count(u.left))
 	f.ev("Sequence type", cmpNone(sq.DataType))
 	if sq.OwnedBy != "" {
 		f.ev("Feeds", fmt.Sprintf("%s (%s)", sq.OwnedBy, cmpNone(sq.ColumnType)))
@@ -221,8 +215,8 @@ func sequenceFinding(a *analysis, sq SequenceStats) (Finding, bool) {
 	if unique != "" {
 		f.ev("Unique index on the column", unique)
 	}
-	sequenceRemedy(&f, sq, byColumn, true)
-	cycleCaveat(&f, sq, wraps, "maximum")
+	sequenceRemedy(&f, sq, u.byColumn, !u.down)
+	cycleCaveat(&f, sq, wraps, end)
 	f.caveat("A single snapshot gives no consumption rate: two snapshots apart in time say how long the values left will last.")
 	return f, true
 }

@@ -149,6 +149,7 @@ func TestFKSeqFindings(t *testing.T) {
 				OwnedBy: "public.dt.id", ColumnType: "integer", OwnerSchema: "public", OwnerTable: "dt", OwnerColumn: "id"})
 		}, "public.desc_seq", workflow.SeverityError, map[string][]string{
 			"message":     {"its own minimum (-1,000)"},
+			"evidence":    {"Limited by: sequence minimum", "Limit: -1,000"},
 			"remediation": {"-- The minimum was set on purpose", "ALTER SEQUENCE public.desc_seq NO MINVALUE;"},
 			"undo":        {"ALTER SEQUENCE public.desc_seq MINVALUE -1000;  -- fails once last_value is below it"},
 		}, map[string][]string{"caveats": {"Widen the column"}}, ""},
@@ -157,6 +158,8 @@ func TestFKSeqFindings(t *testing.T) {
 				LastValue: ptr(int64(-2_100_000_000)), MinValue: math.MinInt64, MaxValue: -1, StartValue: -1, Increment: -1,
 				OwnedBy: "public.dt.id", ColumnType: "integer", OwnerSchema: "public", OwnerTable: "dt", OwnerColumn: "id"})
 		}, "public.down_seq", workflow.SeverityError, map[string][]string{
+			// The same evidence as an ascending sequence's.
+			"evidence":    {"Limited by: column type integer", "Feeds: public.dt.id (integer)", "Sequence type: bigint"},
 			"remediation": {"ALTER TABLE public.dt ALTER COLUMN id TYPE bigint;"},
 			"undo":        {"fails once a value below the integer minimum exists", "ALTER TABLE public.dt ALTER COLUMN id TYPE integer;"},
 		}, map[string][]string{"remediation": {"ALTER SEQUENCE"}}, ""},
